@@ -1,0 +1,2 @@
+//! `git distgit`: render source-git into dist-git.
+fn main() {}

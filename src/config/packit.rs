@@ -1,0 +1,1 @@
+//! Packit `source-git.yaml`.

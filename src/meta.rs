@@ -1,0 +1,1 @@
+//! Packit patch metadata: commit trailers and the older YAML keys in commit messages.

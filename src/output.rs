@@ -1,0 +1,1 @@
+//! Writes a rendered tree to a directory, or diffs it against one.

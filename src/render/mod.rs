@@ -1,0 +1,1 @@
+//! The pure core: a source snapshot in, a dist-git tree out.

@@ -1,0 +1,1 @@
+//! Reads a source-git repository with gix into a snapshot.

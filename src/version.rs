@@ -1,0 +1,1 @@
+//! Choosing the upstream release tag and turning it into a version.

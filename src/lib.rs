@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod git;
 pub mod meta;
 pub mod output;
@@ -21,4 +22,5 @@ pub mod render;
 pub mod snapshot;
 pub mod source;
 pub mod spec;
+pub mod tarball;
 pub mod version;

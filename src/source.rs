@@ -1,1 +1,0 @@
-//! Reads a source-git repository with gix into a snapshot.

@@ -1,0 +1,136 @@
+//! Reads a source-git repository with gix (and git's own patch and archive output) into a
+//! [`SourceSnapshot`] plus its [`Config`].
+
+mod commits;
+mod previous;
+mod release;
+mod tree;
+
+pub use previous::read_previous;
+
+use crate::config::{self, Config, DISTGIT_TOML, SOURCE_GIT_YAML};
+use crate::git::{self, ShadowRepo};
+use crate::render;
+use crate::snapshot::{PreviousDistGit, SourceSnapshot};
+use crate::tarball;
+use std::path::{Path, PathBuf};
+
+/// Why a source-git repository could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: not a git repository (or any parent up to the file system root): {message}")]
+    Open { path: String, message: String },
+    #[error("cannot resolve `{rev}` to a commit: {message}")]
+    BadRev { rev: String, message: String },
+    #[error("{what}: {message}")]
+    Git { what: String, message: String },
+    #[error(
+        "commit {commit} has no `.distro/` directory; source-git keeps the spec and its config \
+         there (see docs/config.md)"
+    )]
+    NoDistro { commit: String },
+    #[error("{path} is not UTF-8 text")]
+    NotText { path: String },
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Release(#[from] release::ReleaseError),
+    #[error(transparent)]
+    Commits(#[from] commits::CommitsError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    #[error(transparent)]
+    Meta(#[from] crate::meta::MetaError),
+    #[error(transparent)]
+    Subprocess(#[from] git::GitError),
+    #[error(transparent)]
+    Tarball(#[from] tarball::TarballError),
+    #[error("reading the dist-git checkout {path}: {message}")]
+    Previous { path: String, message: String },
+}
+
+/// What to read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The candidate revision (default `HEAD`).
+    pub rev: Option<String>,
+    /// An existing dist-git checkout to compare with.
+    pub previous: Option<PathBuf>,
+    /// Where to leave tarballs; `None` hashes them without keeping the bytes.
+    pub tarball_dir: Option<PathBuf>,
+}
+
+/// A snapshot and the configuration it was read with.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub snapshot: SourceSnapshot,
+    pub config: Config,
+}
+
+/// Reads the source-git repository at (or above) `path`.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, SourceError> {
+    let repo = gix::discover(path)
+        .map_err(|e| SourceError::Open { path: path.display().to_string(), message: e.to_string() })?;
+    let rev = opts.rev.as_deref().unwrap_or("HEAD");
+    let candidate = resolve_commit(&repo, rev)?;
+    let mut files = tree::read_distro(&repo, candidate)?;
+    let config = read_config(&files)?;
+    tree::read_sync_sources(&repo, candidate, &config, &mut files)?;
+    let spec = render::load_spec(&files, &config)?;
+    let matcher = crate::version::TagMatcher::new(&config.upstream).map_err(release::ReleaseError::from)?;
+    let release = release::find(&repo, candidate, &config.upstream, &matcher)?;
+    let shadow = ShadowRepo::new(repo.common_dir())?;
+    let previous = opts.previous.as_deref().map(|dir| read_previous(&shadow, dir)).transpose()?;
+    let mut plans = render::plan_tarballs(&spec, &config, &release)?;
+    known_checksums(&mut plans, previous.as_ref());
+    let (downstream, tarballs) = std::thread::scope(|s| {
+        let tarballs = s.spawn(|| tarball::produce(&shadow, &release, &plans, opts.tarball_dir.as_deref()));
+        let downstream = commits::read(&repo, &shadow, candidate, &release, &config, previous.is_some());
+        (downstream, tarballs.join())
+    });
+    let tarballs = tarballs.map_err(|_| tarball::TarballError::Internal("tarball thread panicked".into()))??;
+    let snapshot = SourceSnapshot {
+        candidate: commits::info(&repo, candidate)?,
+        release,
+        downstream: downstream?,
+        files,
+        tarballs,
+        previous,
+    };
+    Ok(Loaded { snapshot, config })
+}
+
+/// Resolves `rev` to a commit id.
+fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, SourceError> {
+    let spec = format!("{rev}^{{commit}}");
+    repo.rev_parse_single(spec.as_str())
+        .map(|id| id.detach())
+        .map_err(|e| SourceError::BadRev { rev: rev.into(), message: e.to_string() })
+}
+
+/// Parses the two config files found under `.distro/`.
+fn read_config(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<Config, SourceError> {
+    let text = |path: &str| -> Result<Option<&str>, SourceError> {
+        files
+            .get(path)
+            .map(|b| std::str::from_utf8(b).map_err(|_| SourceError::NotText { path: path.into() }))
+            .transpose()
+    };
+    Ok(config::load(text(DISTGIT_TOML)?, text(SOURCE_GIT_YAML)?)?)
+}
+
+/// Upstream tarballs without a configured checksum take the one in dist-git's `sources`.
+fn known_checksums(plans: &mut [tarball::TarballPlan], previous: Option<&PreviousDistGit>) {
+    let Some(sources) = previous.and_then(|p| p.files.get(render::SOURCES)) else { return };
+    let sources = String::from_utf8_lossy(sources);
+    for plan in plans {
+        if let tarball::TarballSource::Upstream { sha512: sha512 @ None, .. } = &mut plan.source {
+            *sha512 = sources
+                .lines()
+                .filter(|l| l.starts_with("SHA512 ("))
+                .find(|l| render::sources_line_file(l) == Some(plan.file_name.as_str()))
+                .and_then(|l| l.rsplit_once(" = "))
+                .map(|(_, hex)| hex.trim().to_ascii_lowercase());
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests, compiled into one binary: real git, real rpmbuild, temp dirs.
+
+mod common;
+mod render_cli;
+mod render_errors;
+mod render_format;
+mod render_rpm;
+mod render_spec;

@@ -1,0 +1,77 @@
+//! The `render` command line: summary, JSON, diff, help.
+
+use crate::common::*;
+
+fn hello() -> Repo {
+    let repo = hello_upstream();
+    add_distro(&repo, &[]);
+    plain_downstream(&repo);
+    repo
+}
+
+#[test]
+fn summary_without_options() {
+    let repo = hello();
+    insta::assert_snapshot!(repo.distgit_ok(&["render"]));
+}
+
+#[test]
+fn json_summary() {
+    let repo = hello();
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    insta::assert_json_snapshot!(json);
+}
+
+#[test]
+fn rev_selects_the_candidate() {
+    let repo = hello();
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.distgit_ok(&["render", "--json", "--rev", "HEAD~3"])).expect("json");
+    assert_eq!(json["candidate"], repo.git(&["rev-parse", "HEAD~3"]));
+    assert_eq!(json["patches"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn diff_against_a_checkout_shows_only_changes() {
+    let repo = hello();
+    let first = repo.path("first");
+    repo.distgit_ok(&["render", "--out", first.to_str().expect("utf-8")]);
+    assert_eq!(repo.distgit_ok(&["render", "--diff", first.to_str().expect("utf-8")]), "");
+    repo.write("README", "Changed\n");
+    repo.commit("Change the README");
+    let diff = repo.distgit_ok(&["render", "--diff", first.to_str().expect("utf-8")]);
+    assert!(diff.contains("+++ b/0006-Change-the-README.patch"), "{diff}");
+    assert!(diff.contains("-Release:        1%{?dist}\n+Release:        2%{?dist}"), "{diff}");
+    assert!(!diff.contains("sources"), "tarball unchanged: {diff}");
+}
+
+#[test]
+fn stale_patches_are_deleted_in_the_diff() {
+    let repo = hello();
+    let first = repo.path("first");
+    repo.distgit_ok(&["render", "--out", first.to_str().expect("utf-8")]);
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let json = repo.distgit_ok(&["render", "--json", "--diff", first.to_str().expect("utf-8")]);
+    let start = json.find("{\n").expect("json object");
+    let summary: serde_json::Value = serde_json::from_str(&json[start..]).expect("json");
+    assert_eq!(summary["deleted"], serde_json::json!(["0005-Fix-a-CRLF-file.patch"]));
+}
+
+#[test]
+fn no_ff_merge_of_a_fast_forward_branch_is_linearized() {
+    let repo = hello_upstream();
+    add_distro(&repo, &[]);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("README", "feature\n");
+    repo.commit("Feature work");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-ff", "--no-edit", "feature"]);
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    assert_eq!(json["patches"][0]["file"], "0001-Feature-work.patch");
+}
+
+#[test]
+fn help_has_examples() {
+    let repo = hello_upstream();
+    insta::assert_snapshot!(repo.distgit_ok(&["render", "--help"]));
+}

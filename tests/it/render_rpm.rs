@@ -1,0 +1,133 @@
+//! Acceptance 1: the rendered directory passes `rpmbuild -bs` and `rpmbuild -bp --nodeps`, and
+//! `git am` of the patches on the release tag reproduces the candidate's tree minus `.distro/`.
+
+use crate::common::*;
+use std::path::Path;
+
+/// Runs rpmbuild `mode` (`-bs`, `-bp`) on the single spec in `dist`, using it as _sourcedir.
+fn rpmbuild(dist: &Path, top: &Path, mode: &str) -> std::process::Output {
+    let spec = std::fs::read_dir(dist)
+        .expect("read dist")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "spec"))
+        .expect("a spec");
+    let define = |k: &str, v: &Path| format!("{k} {}", v.display());
+    let mut cmd = hermetic("rpmbuild", top);
+    cmd.arg("--define").arg(define("_topdir", top)).arg("--define").arg(define("_sourcedir", dist));
+    cmd.arg(mode);
+    if mode == "-bp" {
+        cmd.arg("--nodeps");
+    }
+    cmd.arg(spec).output().expect("run rpmbuild")
+}
+
+fn assert_rpmbuild(dist: &Path, top: &Path) {
+    for mode in ["-bs", "-bp"] {
+        let out = rpmbuild(dist, top, mode);
+        assert!(
+            out.status.success(),
+            "rpmbuild {mode} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Applies the rendered patches (in spec order) with `git am` on the tag and compares trees.
+fn assert_git_am_reproduces(repo: &Repo, dist: &Path, patches_in_order: &[String]) {
+    let am = repo.path("am");
+    let src = repo.dir.to_str().expect("utf-8");
+    let clone = |args: &[&str]| {
+        let out = hermetic("git", repo.home()).args(args).output().expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let am_str = am.to_str().expect("utf-8");
+    clone(&["clone", "-q", src, am_str]);
+    clone(&["-C", am_str, "checkout", "-q", "v1.0"]);
+    let mut args = vec!["-C", am_str, "-c", "user.name=T", "-c", "user.email=t@e", "am", "-q", "--keep-cr"];
+    let paths: Vec<String> = patches_in_order.iter().map(|p| dist.join(p).display().to_string()).collect();
+    args.extend(paths.iter().map(String::as_str));
+    clone(&args);
+    let got = clone(&["-C", am_str, "rev-parse", "HEAD^{tree}"]);
+    let index = repo.path("index");
+    let idx = index.to_str().expect("utf-8");
+    let mut read = repo.git_cmd(&["read-tree", "HEAD"]);
+    assert!(read.env("GIT_INDEX_FILE", idx).status().expect("read-tree").success());
+    let mut rm = repo.git_cmd(&["rm", "-r", "-q", "--cached", ".distro"]);
+    assert!(rm.env("GIT_INDEX_FILE", idx).status().expect("rm").success());
+    let want = repo.git_cmd(&["write-tree"]).env("GIT_INDEX_FILE", idx).output().expect("write-tree");
+    assert_eq!(got, String::from_utf8_lossy(&want.stdout).trim(), "git am result differs from the candidate tree");
+}
+
+/// The patch files in spec order, from `render --json`.
+fn patch_order(repo: &Repo) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    json["patches"].as_array().expect("patches").iter().map(|p| p["file"].as_str().expect("file").to_owned()).collect()
+}
+
+fn trailer_downstream(repo: &Repo) {
+    repo.write("README", "Hello project\n\nNow with docs, and a greeting.\n");
+    repo.commit("Mention the greeting\n\nPatch-name: readme-greeting.patch\nPatch-status: |\n    # Downstream only: upstream keeps the README terse\n");
+    repo.write("doc/file with spaces.txt", "one\n2\n3\n");
+    repo.commit("Docs: number three\n\nPatch-name: docs.patch\n");
+    repo.write("doc/file with spaces.txt", "1\n2\n3\n");
+    repo.commit("Docs: number one\n\nPatch-name: docs.patch\n");
+}
+
+#[test]
+fn rendered_dist_git_builds_and_patches_reproduce_the_tree() {
+    if !require_tool("rpmbuild") {
+        return;
+    }
+    let repo = hello_upstream();
+    add_distro(&repo, &[]);
+    plain_downstream(&repo);
+    trailer_downstream(&repo);
+    let out = repo.path("out");
+    repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
+    assert_rpmbuild(&out, &repo.path("rpmbuild"));
+    let order = patch_order(&repo);
+    assert_eq!(order.len(), 7, "5 plain patches, 1 named, 1 squashed: {order:?}");
+    assert!(order.contains(&"docs.patch".to_owned()));
+    assert_git_am_reproduces(&repo, &out, &order);
+}
+
+#[test]
+fn packit_source_git_yaml_repo_builds() {
+    if !require_tool("rpmbuild") {
+        return;
+    }
+    let repo = hello_upstream();
+    let yaml = "\
+upstream_project_url: https://example.org/hello
+upstream_ref: v1.0
+downstream_package_name: hello
+specfile_path: .distro/hello.spec
+patch_generation_ignore_paths:
+- .distro
+patch_generation_patch_id_digits: 4
+sync_changelog: true
+files_to_sync:
+- src: .distro/
+  dest: .
+  delete: true
+  filters:
+  - protect .git*
+  - protect sources
+  - exclude source-git.yaml
+  - exclude .gitignore
+sources:
+- path: hello-1.0.tar.gz
+  url: https://example.org/hello/archive/v1.0/hello-1.0.tar.gz
+";
+    add_distro(&repo, &[(".distro/source-git.yaml", yaml)]);
+    plain_downstream(&repo);
+    let out = repo.path("out");
+    repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
+    let spec = std::fs::read_to_string(out.join("hello.spec")).expect("spec");
+    assert!(spec.contains("\nPatch0001: "), "Packit digits honoured:\n{spec}");
+    assert!(!out.join("source-git.yaml").exists() && !out.join(".gitignore").exists());
+    assert_rpmbuild(&out, &repo.path("rpmbuild"));
+    assert_git_am_reproduces(&repo, &out, &patch_order(&repo));
+}

@@ -13,14 +13,21 @@
 //!   builtins with arguments — is left as written.
 
 use super::Spec;
+use std::cell::Cell;
 
 /// How deep definitions may refer to definitions before expansion stops.
 pub(super) const MAX_DEPTH: usize = 32;
+
+/// How many macro look-ups one expansion may make, so definitions that double at each
+/// level (`%global a %{b}%{b}`) cannot take exponential time.
+const MAX_LOOKUPS: usize = 10_000;
 
 /// Expands strings against one spec and a set of overrides.
 pub(super) struct Expander<'a> {
     spec: &'a Spec,
     overrides: &'a [(&'a str, &'a str)],
+    /// Look-ups left before expansion stops.
+    budget: Cell<usize>,
 }
 
 /// Where expansion is: how deep, and which tags are being expanded (a tag's own macro means
@@ -49,7 +56,11 @@ struct Braced<'s> {
 
 impl<'a> Expander<'a> {
     pub fn new(spec: &'a Spec, overrides: &'a [(&'a str, &'a str)]) -> Self {
-        Expander { spec, overrides }
+        Expander {
+            spec,
+            overrides,
+            budget: Cell::new(MAX_LOOKUPS),
+        }
     }
 
     /// Expands every macro of `s` that the rules cover.
@@ -172,9 +183,11 @@ impl<'a> Expander<'a> {
         if let Some((_, v)) = self.overrides.iter().find(|(k, _)| *k == name) {
             return Some((*v).to_string());
         }
-        if frame.depth >= MAX_DEPTH {
+        let budget = self.budget.get();
+        if frame.depth >= MAX_DEPTH || budget == 0 {
             return None;
         }
+        self.budget.set(budget - 1);
         if !frame.hides_tag(name) {
             if let Some(value) = self.tag_macro(name) {
                 let inner = Frame {
@@ -289,6 +302,17 @@ mod tests {
         let s = spec("%global loop a%{loop}\n");
         let got = s.expand("%{loop}", &[]);
         assert!(got.starts_with("aaaa") && got.ends_with("%{loop}"), "{got}");
+    }
+
+    #[test]
+    fn doubling_definitions_stop_at_the_lookup_budget() {
+        let mut defs = String::from("%global m0 x\n");
+        for i in 1..40 {
+            defs.push_str(&format!("%global m{i} %{{m{}}}%{{m{}}}\n", i - 1, i - 1));
+        }
+        let s = spec(&defs);
+        let got = s.expand("%{m39}", &[]);
+        assert!(got.contains("%{m"), "expansion was not cut short");
     }
 
     #[test]

@@ -138,7 +138,9 @@ impl Spec {
         self.main_tag(name).map(|t| &self.text[t.value.clone()])
     }
 
-    /// Expands the macros of `s` the way the render needs; see the [`macros`] rules.
+    /// Expands the macros of `s` the way the render needs: `%{name}`, tags as lower-case
+    /// macros, `%global`/`%define` values, `%{?foo}`, `%{?foo:bar}`, `%{!?foo:bar}`, `%%`;
+    /// unknown macros, `%{lua:…}`, `%(…)` are left as written.
     /// `overrides` (e.g. `("version", "1.2")`) win over the spec's tags and definitions.
     pub fn expand(&self, s: &str, overrides: &[(&str, &str)]) -> String {
         macros::Expander::new(self, overrides).expand(s)

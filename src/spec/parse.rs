@@ -319,10 +319,7 @@ impl Parser<'_> {
         let name = after_word[..name_len].to_string();
         let parametric = after_word[name_len..].starts_with('(');
         let body_from = name_at + name_len;
-        let mut last = i;
-        while self.content(last).ends_with('\\') && last + 1 < self.lines.len() {
-            last += 1;
-        }
+        let last = self.define_end(i, body_from);
         let (body, single_line) = self.define_body(body_from, i, last, parametric);
         self.defines.push(Define {
             name,
@@ -332,6 +329,23 @@ impl Parser<'_> {
             conditional: !self.open_ifs.is_empty(),
         });
         Some(last)
+    }
+
+    /// The last line of a definition starting on line `first`: like rpm, lines are joined
+    /// while one ends with `\\` or a `{` opened from byte `from` on is still open.
+    fn define_end(&self, first: usize, from: usize) -> usize {
+        let mut depth = 0i64;
+        let mut last = first;
+        let mut text = &self.text[from..self.lines[first].end];
+        loop {
+            depth += brace_balance(text);
+            let continued = text.ends_with('\\') || depth > 0;
+            if !continued || last + 1 >= self.lines.len() {
+                return last;
+            }
+            last += 1;
+            text = self.content(last);
+        }
     }
 
     /// The body of a definition from byte `from` on line `first` to line `last`.
@@ -451,6 +465,17 @@ fn split_tag(line: &str) -> Option<TagLine<'_>> {
         value_at,
         value,
     })
+}
+
+/// The number of `{` minus the number of `}` in `text`.
+fn brace_balance(text: &str) -> i64 {
+    text.chars()
+        .map(|c| match c {
+            '{' => 1,
+            '}' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
 /// The first word of a line (`%if`, `%global`, ...), empty when the line is blank.

@@ -520,3 +520,58 @@ fn edits_on_a_file_without_final_newline() {
         "Name: a\nVersion: 1\nRelease: 2\nSource0: a.tar.gz\nPatch1: p.patch\n"
     );
 }
+
+#[test]
+fn definitions_with_open_braces_span_lines() {
+    let text = "%global _description %{expand:\nVersion: 9 is not a tag here\n}\n\
+                Name: a\nVersion: 1\n";
+    let spec = parse(text);
+    assert_eq!(spec.version(), "1");
+    assert_eq!(spec.tags.len(), 2);
+}
+
+#[test]
+fn version_in_both_branches_of_an_if_is_set_in_both() {
+    let text = "Name: a\n%if 0%{?rhel}\nVersion: 1.0\n%else\nVersion:  1.1\n%endif\n";
+    let edits = SpecEdits {
+        version: Some("2.0".into()),
+        ..SpecEdits::default()
+    };
+    let expected = "Name: a\n%if 0%{?rhel}\nVersion: 2.0\n%else\nVersion:  2.0\n%endif\n";
+    assert_eq!(edited(text, &edits), expected);
+}
+
+#[test]
+fn release_via_a_definition_edits_the_definition() {
+    let text = "%global baserelease 4\nName: a\nVersion: 1\nRelease: %{baserelease}\n";
+    let edits = SpecEdits {
+        release: Some("5".into()),
+        ..SpecEdits::default()
+    };
+    assert_eq!(
+        edited(text, &edits),
+        text.replace("baserelease 4", "baserelease 5")
+    );
+}
+
+#[test]
+fn changelog_ends_at_a_following_section() {
+    let text = "Name: a\nVersion: 1\n%changelog\n* x\n%files\n/a\n";
+    assert_eq!(parse(text).changelog_body(), Some("* x\n"));
+    let edits = SpecEdits {
+        changelog_entry: Some("* y\n".into()),
+        ..SpecEdits::default()
+    };
+    let expected = "Name: a\nVersion: 1\n%changelog\n* y\n\n* x\n%files\n/a\n";
+    assert_eq!(edited(text, &edits), expected);
+}
+
+#[test]
+fn crlf_changelog_body_gets_crlf() {
+    let edits = SpecEdits {
+        changelog_body: Some("* old\n- a\n".into()),
+        ..SpecEdits::default()
+    };
+    let new = edited(&crlf(PADDED), &edits);
+    assert!(new.ends_with("%changelog\r\n* old\r\n- a\r\n"), "{new:?}");
+}

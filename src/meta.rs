@@ -17,25 +17,12 @@ use serde_yaml_ng::{Mapping, Value};
 use thiserror::Error;
 
 /// The trailer tokens Packit reads (`PATCH_META_TRAILER_TOKENS`).
-const TRAILER_TOKENS: [&str; 6] = [
-    "Patch-name",
-    "Patch-id",
-    "Patch-status",
-    "Patch-present-in-specfile",
-    "Ignore-patch",
-    "No-prefix",
-];
+const TRAILER_TOKENS: [&str; 6] =
+    ["Patch-name", "Patch-id", "Patch-status", "Patch-present-in-specfile", "Ignore-patch", "No-prefix"];
 
 /// The keys of Packit's older YAML metadata.
-const LEGACY_KEYS: [&str; 7] = [
-    "patch_name",
-    "description",
-    "present_in_specfile",
-    "ignore",
-    "squash_commits",
-    "patch_id",
-    "no_prefix",
-];
+const LEGACY_KEYS: [&str; 7] =
+    ["patch_name", "description", "present_in_specfile", "ignore", "squash_commits", "patch_id", "no_prefix"];
 
 /// Lines git itself writes, which make a paragraph count as trailers more easily.
 const GIT_GENERATED_PREFIXES: [&str; 2] = ["Signed-off-by: ", "(cherry picked from commit "];
@@ -105,20 +92,10 @@ pub enum MetaError {
          trailer values are YAML: quote a value holding `: ` or `#` (`{key}: \"…\"`), and write \
          a multi-line value as a block (`{key}: |` then lines indented by two spaces)"
     )]
-    BadYaml {
-        commit: String,
-        key: String,
-        text: String,
-        reason: String,
-    },
+    BadYaml { commit: String, key: String, text: String, reason: String },
     /// A metadata value of the wrong type or range.
     #[error("commit {commit}: `{key}: {value}` is not accepted; {expected}")]
-    BadValue {
-        commit: String,
-        key: String,
-        value: String,
-        expected: String,
-    },
+    BadValue { commit: String, key: String, value: String, expected: String },
 }
 
 /// Reads the Packit metadata of the commit `commit_id` from its `message`.
@@ -153,9 +130,7 @@ pub fn message_without_metadata(message: &str) -> String {
         }
     }
     match find_yaml_mapping(message) {
-        Some((start, mapping)) if has_legacy_key(&mapping) => {
-            message[..start].trim_end().to_string()
-        }
+        Some((start, mapping)) if has_legacy_key(&mapping) => message[..start].trim_end().to_string(),
         _ => message.trim_end().to_string(),
     }
 }
@@ -210,10 +185,7 @@ fn lines_of(s: &str) -> Vec<Line<'_>> {
     let mut start = 0;
     while start < s.len() {
         let end = s[start..].find('\n').map_or(s.len(), |i| start + i);
-        lines.push(Line {
-            start,
-            text: &s[start..end],
-        });
+        lines.push(Line { start, text: &s[start..end] });
         start = end + 1;
     }
     lines
@@ -255,11 +227,7 @@ fn is_trailer_line(text: &str) -> bool {
 fn divider_position(message: &str) -> usize {
     for line in lines_of(message) {
         let after = &message[line.start + 3.min(line.text.len())..];
-        let divider = line.text.starts_with("---")
-            && after
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_whitespace());
+        let divider = line.text.starts_with("---") && after.bytes().next().is_some_and(|b| b.is_ascii_whitespace());
         if divider {
             return line.start;
         }
@@ -294,11 +262,7 @@ pub fn trailer_block(message: &str) -> Option<(usize, usize)> {
         .find(|line| is_blank(line.text))
         .map_or(end, |line| line.start);
     let mut count = BlockCount::default();
-    for line in lines
-        .iter()
-        .rev()
-        .take_while(|line| line.start >= title_end)
-    {
+    for line in lines.iter().rev().take_while(|line| line.start >= title_end) {
         if let Some(found) = count.step(line.text) {
             return found.then_some((line.start + line.text.len() + 1, end));
         }
@@ -373,10 +337,7 @@ fn git_trailers(message: &str) -> Vec<(String, String)> {
         .filter(|item| !item.starts_with('#'))
         .filter_map(|item| {
             let pos = find_separator(item).filter(|pos| *pos >= 1)?;
-            Some((
-                item[..pos].trim().to_string(),
-                item[pos + 1..].trim().to_string(),
-            ))
+            Some((item[..pos].trim().to_string(), item[pos + 1..].trim().to_string()))
         })
         .collect()
 }
@@ -405,11 +366,7 @@ fn trailer_meta(commit: &str, trailers: &[(String, String)]) -> Result<PatchMeta
     meta.style = MetaStyle::Trailers;
     for (token, text) in trailers {
         let value = trailer_value(commit, token, text)?;
-        let field = Field {
-            commit,
-            key: token,
-            raw: text.split_once(": ").map_or("", |(_, raw)| raw).trim(),
-        };
+        let field = Field { commit, key: token, raw: text.split_once(": ").map_or("", |(_, raw)| raw).trim() };
         match token.as_str() {
             "Patch-name" => meta.name = field.name(&value)?,
             "Patch-id" => meta.id = field.number(&value)?,
@@ -432,10 +389,9 @@ fn trailer_value(commit: &str, token: &str, text: &str) -> Result<Value, MetaErr
     };
     let parsed: Value = serde_yaml_ng::from_str(text).map_err(|e| bad(e.to_string()))?;
     match parsed {
-        Value::Mapping(mapping) if mapping.len() == 1 => mapping
-            .get(token)
-            .cloned()
-            .ok_or_else(|| bad("the token is not the mapping's key".into())),
+        Value::Mapping(mapping) if mapping.len() == 1 => {
+            mapping.get(token).cloned().ok_or_else(|| bad("the token is not the mapping's key".into()))
+        }
         _ => Err(bad("it is not a single `key: value`".into())),
     }
 }
@@ -468,11 +424,7 @@ fn legacy_meta(commit: &str, mapping: &Mapping) -> Result<PatchMeta, MetaError> 
             continue;
         };
         let raw = yaml_text(value);
-        let field = Field {
-            commit,
-            key,
-            raw: &raw,
-        };
+        let field = Field { commit, key, raw: &raw };
         match key {
             "patch_name" => meta.name = field.name(value)?,
             "description" => meta.status = field.text(value)?,
@@ -490,9 +442,7 @@ fn legacy_meta(commit: &str, mapping: &Mapping) -> Result<PatchMeta, MetaError> 
 fn yaml_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        other => serde_yaml_ng::to_string(other)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_else(|_| format!("{other:?}")),
+        other => serde_yaml_ng::to_string(other).map(|s| s.trim().to_string()).unwrap_or_else(|_| format!("{other:?}")),
     }
 }
 
@@ -532,10 +482,8 @@ impl Field<'_> {
     fn number(&self, value: &Value) -> Result<Option<u32>, MetaError> {
         const EXPECTED: &str = "write a whole number from 0 to 4294967295, e.g. `5`";
         let digits = self.raw.trim_start_matches('+');
-        if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(self
-                .error("write the number without leading zeros (Packit reads `010` as octal 8)"));
+        if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.error("write the number without leading zeros (Packit reads `010` as octal 8)"));
         }
         match value {
             Value::Null => Ok(None),
@@ -561,7 +509,8 @@ impl Field<'_> {
         match value {
             Value::Null => Ok(None),
             Value::String(s) => Ok(Some(s.clone())),
-            _ => Err(self.error("write a file name such as `0001-fix.patch`; quote it if YAML reads it as a number or boolean")),
+            _ => Err(self
+                .error("write a file name such as `0001-fix.patch`; quote it if YAML reads it as a number or boolean")),
         }
     }
 }
@@ -608,10 +557,7 @@ mod tests {
         let m = meta(
             "Subject\n\nPatch-name: a.patch\nPatch-status: |\n    ### Downstream ###\n    second line\nSigned-off-by: A <a@b>\n",
         );
-        assert_eq!(
-            m.status.as_deref(),
-            Some("### Downstream ###\nsecond line\n")
-        );
+        assert_eq!(m.status.as_deref(), Some("### Downstream ###\nsecond line\n"));
         assert_eq!(m.name.as_deref(), Some("a.patch"));
     }
 
@@ -691,10 +637,7 @@ mod tests {
     #[test]
     fn bad_trailer_yaml_is_an_error() {
         let e = error("S\n\nPatch-name: a: b\n");
-        assert!(
-            e.starts_with("commit 0123456789ab: the `Patch-name` trailer is not valid YAML ("),
-            "{e}"
-        );
+        assert!(e.starts_with("commit 0123456789ab: the `Patch-name` trailer is not valid YAML ("), "{e}");
         assert!(e.contains("`Patch-name: a: b`"), "{e}");
     }
 
@@ -762,14 +705,8 @@ mod tests {
     #[test]
     fn packit_description_joins_subject_and_drops_trailers() {
         let message = "Long subject\ncontinued\n\nBody line.\n\nPatch-name: a.patch\n---\nafter\n";
-        assert_eq!(
-            packit_description(message),
-            "Long subject continued\n\nBody line."
-        );
-        assert_eq!(
-            packit_description("Only subject\n\nPatch-id: 4\n"),
-            "Only subject"
-        );
+        assert_eq!(packit_description(message), "Long subject continued\n\nBody line.");
+        assert_eq!(packit_description("Only subject\n\nPatch-id: 4\n"), "Only subject");
     }
 
     #[test]

@@ -42,7 +42,8 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io("creating", &parent))?;
-        let dir = tempfile::Builder::new().prefix(".git-distgit-out").tempdir_in(&parent).map_err(io("creating", &parent))?;
+        let dir =
+            tempfile::Builder::new().prefix(".git-distgit-out").tempdir_in(&parent).map_err(io("creating", &parent))?;
         Ok(Staging { dir, target: target.to_path_buf() })
     }
 
@@ -94,8 +95,13 @@ pub fn diff(dir: &Path, tree: &DistGitTree, out: &mut dyn Write) -> std::io::Res
 }
 
 fn write_file_diff(rel: &str, old: Option<&[u8]>, new: Option<&[u8]>, out: &mut dyn Write) -> std::io::Result<()> {
-    let text = |b: Option<&[u8]>| b.map(|b| std::str::from_utf8(b).ok());
-    let (a, b) = (old.map_or("/dev/null".to_owned(), |_| format!("a/{rel}")), new.map_or("/dev/null".to_owned(), |_| format!("b/{rel}")));
+    fn text(b: Option<&[u8]>) -> Option<Option<&str>> {
+        b.map(|b| std::str::from_utf8(b).ok())
+    }
+    let (a, b) = (
+        old.map_or("/dev/null".to_owned(), |_| format!("a/{rel}")),
+        new.map_or("/dev/null".to_owned(), |_| format!("b/{rel}")),
+    );
     match (text(old), text(new)) {
         (Some(None), _) | (_, Some(None)) => writeln!(out, "Binary files {a} and {b} differ"),
         (o, n) => {

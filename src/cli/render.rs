@@ -51,14 +51,21 @@ pub fn cmd_render(repo: &Path, args: &RenderArgs, out: &mut dyn Write) -> anyhow
         tarball_dir: staging.as_ref().map(|s| s.path().to_path_buf()),
     };
     let loaded = source::load(repo, &options).with_context(|| format!("cannot render {}", args.rev))?;
-    let tree = render::render(&loaded.snapshot, &loaded.config).with_context(|| format!("cannot render {}", args.rev))?;
+    let tree =
+        render::render(&loaded.snapshot, &loaded.config).with_context(|| format!("cannot render {}", args.rev))?;
     if let Some(dir) = &args.diff {
         output::diff(dir, &tree, out)?;
     }
     if let Some(staging) = staging {
         let dir = staging.finish(&tree)?;
         if !args.json {
-            writeln!(out, "wrote {} files and {} tarball(s) to {}", tree.files.len(), tree.tarballs.len(), dir.display())?;
+            writeln!(
+                out,
+                "wrote {} files and {} tarball(s) to {}",
+                tree.files.len(),
+                tree.tarballs.len(),
+                dir.display()
+            )?;
         }
     }
     if args.json {

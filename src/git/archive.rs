@@ -15,7 +15,12 @@ pub struct ArchiveOutput {
 
 /// Runs the archive pipeline for `commit` with `prefix` (a trailing `/` is added when
 /// missing), hashing the result and writing it to `dest` when given.
-pub fn archive_tar_gz(shadow: &ShadowRepo, commit: &str, prefix: &str, dest: Option<&Path>) -> Result<ArchiveOutput, GitError> {
+pub fn archive_tar_gz(
+    shadow: &ShadowRepo,
+    commit: &str,
+    prefix: &str,
+    dest: Option<&Path>,
+) -> Result<ArchiveOutput, GitError> {
     let prefix = if prefix.ends_with('/') { prefix.to_owned() } else { format!("{prefix}/") };
     let mut git = shadow.git();
     git.args(["archive", "--format=tar"]).arg(format!("--prefix={prefix}")).arg(commit);
@@ -35,8 +40,10 @@ pub fn archive_tar_gz(shadow: &ShadowRepo, commit: &str, prefix: &str, dest: Opt
             .map_err(|source| GitError::Io { what: "writing the tarball".into(), source }),
         None => Err(io_error("gzip has no stdout")),
     };
-    let gzip_out = gzip.wait_with_output().map_err(|source| GitError::Io { what: "waiting for gzip".into(), source })?;
-    let git_out = archive.wait_with_output().map_err(|source| GitError::Io { what: "waiting for git archive".into(), source })?;
+    let gzip_out =
+        gzip.wait_with_output().map_err(|source| GitError::Io { what: "waiting for gzip".into(), source })?;
+    let git_out =
+        archive.wait_with_output().map_err(|source| GitError::Io { what: "waiting for git archive".into(), source })?;
     let command = format!("git archive --format=tar --prefix={prefix} {commit}");
     super::check_status(&command, &git_out.status, &git_out.stderr)?;
     super::check_status("gzip -n", &gzip_out.status, &gzip_out.stderr)?;

@@ -37,7 +37,8 @@ const FROM_DATE: &str = " Mon Sep 17 00:00:00 2001";
 /// `--zero-commit` is applied after the fact (it only blanks the id in the `From` line),
 /// because the real ids are what maps each file back to its commit.
 pub fn format_patch(shadow: &ShadowRepo, req: &FormatPatchRequest<'_>) -> Result<Vec<PatchFile>, GitError> {
-    let out = tempfile::tempdir().map_err(|source| GitError::Io { what: "creating a temporary directory".into(), source })?;
+    let out =
+        tempfile::tempdir().map_err(|source| GitError::Io { what: "creating a temporary directory".into(), source })?;
     let zero_commit = req.options.iter().any(|o| o == ZERO_COMMIT);
     let mut cmd = shadow.git();
     cmd.arg("format-patch").arg("--output-directory").arg(out.path());
@@ -58,8 +59,12 @@ pub fn format_patch(shadow: &ShadowRepo, req: &FormatPatchRequest<'_>) -> Result
 /// Reads one file git listed, finding its commit in the `From <id> …` line.
 fn read_patch(path: &str, zero_commit: bool) -> Result<PatchFile, GitError> {
     let path = std::path::Path::new(path);
-    let mut bytes = std::fs::read(path).map_err(|source| GitError::Io { what: format!("reading {}", path.display()), source })?;
-    let bad = |detail: &str| GitError::Output { command: "git format-patch".into(), detail: format!("{}: {detail}", path.display()) };
+    let mut bytes =
+        std::fs::read(path).map_err(|source| GitError::Io { what: format!("reading {}", path.display()), source })?;
+    let bad = |detail: &str| GitError::Output {
+        command: "git format-patch".into(),
+        detail: format!("{}: {detail}", path.display()),
+    };
     let first_line_end = bytes.iter().position(|b| *b == b'\n').ok_or_else(|| bad("empty file"))?;
     let first = std::str::from_utf8(&bytes[..first_line_end]).map_err(|_| bad("first line is not UTF-8"))?;
     let commit = first

@@ -13,7 +13,7 @@ mod format_patch;
 mod patch_id;
 
 pub use archive::{archive_tar_gz, ArchiveOutput};
-pub use format_patch::{format_patch, FormatPatchRequest};
+pub use format_patch::{format_patch, has_binary_hunk, FormatPatchRequest, PatchFile};
 pub use patch_id::patch_ids;
 
 use std::io::Write;
@@ -80,10 +80,8 @@ impl ShadowRepo {
         for sub in ["objects/info", "objects/pack", "refs/heads", "refs/tags"] {
             std::fs::create_dir_all(dir.path().join(sub)).map_err(io("creating a temporary git directory"))?;
         }
-        let files = [
-            ("HEAD", "ref: refs/heads/main\n"),
-            ("config", "[core]\n\trepositoryformatversion = 0\n\tbare = true\n"),
-        ];
+        let files =
+            [("HEAD", "ref: refs/heads/main\n"), ("config", "[core]\n\trepositoryformatversion = 0\n\tbare = true\n")];
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).map_err(io("writing a temporary git directory"))?;
         }
@@ -148,7 +146,8 @@ pub fn run(cmd: &mut Command, input: Option<&[u8]>) -> Result<Vec<u8>, GitError>
         }
         _ => None,
     };
-    let output = child.wait_with_output().map_err(|source| GitError::Io { what: format!("waiting for `{command}`"), source })?;
+    let output =
+        child.wait_with_output().map_err(|source| GitError::Io { what: format!("waiting for `{command}`"), source })?;
     if let Some(writer) = writer {
         // A child that exits early closes its stdin; its exit status tells the real story.
         let _ = writer.join();

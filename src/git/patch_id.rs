@@ -19,7 +19,9 @@ pub fn patch_ids(shadow: &ShadowRepo, input: &[u8]) -> Result<Vec<(String, Strin
             let mut parts = line.split_whitespace();
             match (parts.next(), parts.next()) {
                 (Some(id), Some(commit)) => Ok((id.to_owned(), commit.to_owned())),
-                _ => Err(GitError::Output { command: "git patch-id --stable".into(), detail: format!("line `{line}`") }),
+                _ => {
+                    Err(GitError::Output { command: "git patch-id --stable".into(), detail: format!("line `{line}`") })
+                }
             }
         })
         .collect()

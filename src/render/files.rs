@@ -92,7 +92,8 @@ impl Layout {
             .keys()
             .filter(|path| !files.contains_key(*path))
             .filter(|path| {
-                (path.ends_with(".patch") && !path.contains('/') && !named.contains(*path)) || self.deleted_by_rule(path)
+                (path.ends_with(".patch") && !path.contains('/') && !named.contains(*path))
+                    || self.deleted_by_rule(path)
             })
             .cloned()
             .collect()
@@ -153,7 +154,11 @@ fn sync_rule(rule: &SyncRule, files: &BTreeMap<String, Vec<u8>>) -> Vec<(String,
         .collect();
     let included = |rel: &str| filters.iter().find(|(_, m)| matches(m, rel)).is_none_or(|(keep, _)| *keep);
     if !src.ends_with('/') {
-        let target = if rule.dest.ends_with('/') || dest.is_empty() { format!("{dest}{}", basename(src)) } else { rule.dest.trim_start_matches("./").to_owned() };
+        let target = if rule.dest.ends_with('/') || dest.is_empty() {
+            format!("{dest}{}", basename(src))
+        } else {
+            rule.dest.trim_start_matches("./").to_owned()
+        };
         return files.contains_key(src).then(|| (src.to_owned(), target)).into_iter().collect();
     }
     files
@@ -187,13 +192,17 @@ fn matcher(pattern: &str) -> Option<GlobMatcher> {
 fn matches(m: &GlobMatcher, rel: &str) -> bool {
     let anchored = m.glob().glob().contains('/');
     if anchored {
-        return m.is_match(rel) || rel.split('/').scan(String::new(), |acc, part| {
-            if !acc.is_empty() {
-                acc.push('/');
-            }
-            acc.push_str(part);
-            Some(acc.clone())
-        }).any(|prefix| m.is_match(&prefix));
+        return m.is_match(rel)
+            || rel
+                .split('/')
+                .scan(String::new(), |acc, part| {
+                    if !acc.is_empty() {
+                        acc.push('/');
+                    }
+                    acc.push_str(part);
+                    Some(acc.clone())
+                })
+                .any(|prefix| m.is_match(&prefix));
     }
     rel.split('/').any(|part| m.is_match(part))
 }

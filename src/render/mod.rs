@@ -103,7 +103,8 @@ pub fn render(snapshot: &SourceSnapshot, config: &Config) -> Result<DistGitTree,
         let text = spec.apply(edits)?;
         Ok(layout.files(&snapshot.files, &text, &series, &snapshot.tarballs, snapshot.previous.as_ref()))
     };
-    let (edits, unchanged) = spec_edits::release_and_changelog(&spec, edits, config, snapshot, &series, &layout, &build)?;
+    let (edits, unchanged) =
+        spec_edits::release_and_changelog(&spec, edits, config, snapshot, &series, &layout, &build)?;
     let files = build(&edits)?;
     let rendered_spec = crate::spec::Spec::parse(spec.path(), &String::from_utf8_lossy(&files[layout.spec_dest()]))?;
     let deleted = layout.deletions(&files, &rendered_spec, snapshot.previous.as_ref());

@@ -19,8 +19,10 @@ pub fn spec_path(files: &BTreeMap<String, Vec<u8>>, config: &Config) -> Result<S
             ))),
         };
     }
-    let specs: Vec<&String> =
-        files.keys().filter(|p| p.ends_with(".spec") && p.matches('/').count() == 1 && p.starts_with(".distro/")).collect();
+    let specs: Vec<&String> = files
+        .keys()
+        .filter(|p| p.ends_with(".spec") && p.matches('/').count() == 1 && p.starts_with(".distro/"))
+        .collect();
     match specs.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(RenderError::NoSpec(

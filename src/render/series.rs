@@ -50,32 +50,20 @@ pub enum SeriesError {
         "commit {commit}: patch name `{name}` is not accepted: {reason}; \
          set `Patch-name` to a plain file name such as `0001-fix.patch`"
     )]
-    BadName {
-        commit: String,
-        name: String,
-        reason: &'static str,
-    },
+    BadName { commit: String, name: String, reason: &'static str },
     /// Two commits that are not next to each other make a file of the same name.
     #[error(
         "commits {first} and {second} both make the patch file `{name}` but are not adjacent; \
          give one of them another `Patch-name`, or reorder the commits so that they are \
          adjacent (adjacent commits with the same `Patch-name` share one file)"
     )]
-    NonAdjacent {
-        name: String,
-        first: String,
-        second: String,
-    },
+    NonAdjacent { name: String, first: String, second: String },
     /// Two commits' default (git) names are the same.
     #[error(
         "commits {first} and {second} both make the patch file `{name}` by default; \
          give one of them a `Patch-name` trailer"
     )]
-    DefaultNameCollision {
-        name: String,
-        first: String,
-        second: String,
-    },
+    DefaultNameCollision { name: String, first: String, second: String },
     /// `No-prefix` asked for, but the adapter made no `--no-prefix` patch.
     #[error(
         "internal error: commit {commit} asks for `No-prefix: true` but no `--no-prefix` \
@@ -127,10 +115,7 @@ pub fn assemble(
     } else {
         group_by_name(&entries)?
     };
-    Ok(groups
-        .iter()
-        .map(|group| series_patch(&entries, group, previous))
-        .collect())
+    Ok(groups.iter().map(|group| series_patch(&entries, group, previous)).collect())
 }
 
 /// The entry of one commit, or `None` when it makes no patch or is ignored.
@@ -149,29 +134,14 @@ fn entry(commit: &DownstreamCommit, git_apply: bool) -> Result<Option<Entry<'_>>
         None => patch.git_name.clone(),
     };
     if patch.binary && !git_apply {
-        return Err(SeriesError::Binary {
-            commit: id.to_string(),
-            name,
-        });
+        return Err(SeriesError::Binary { commit: id.to_string(), name });
     }
     let bytes = if meta.no_prefix {
-        patch
-            .no_prefix_bytes
-            .as_deref()
-            .ok_or_else(|| SeriesError::MissingNoPrefix {
-                commit: id.to_string(),
-            })?
+        patch.no_prefix_bytes.as_deref().ok_or_else(|| SeriesError::MissingNoPrefix { commit: id.to_string() })?
     } else {
         &patch.bytes
     };
-    Ok(Some(Entry {
-        commit,
-        meta,
-        name,
-        explicit_name,
-        bytes,
-        patch_id: patch.patch_id.as_deref(),
-    }))
+    Ok(Some(Entry { commit, meta, name, explicit_name, bytes, patch_id: patch.patch_id.as_deref() }))
 }
 
 /// Checks that a `Patch-name` is a plain file name.
@@ -191,11 +161,7 @@ fn validate_name<'a>(commit: &str, name: &'a str) -> Result<&'a str, SeriesError
     };
     match reason {
         None => Ok(name),
-        Some(reason) => Err(SeriesError::BadName {
-            commit: commit.to_string(),
-            name: name.to_string(),
-            reason,
-        }),
+        Some(reason) => Err(SeriesError::BadName { commit: commit.to_string(), name: name.to_string(), reason }),
     }
 }
 
@@ -215,10 +181,7 @@ fn group_by_name(entries: &[Entry<'_>]) -> Result<Vec<Group>, SeriesError> {
             }
         }
         seen.insert(&entry.name, index);
-        groups.push(Group {
-            members: vec![index],
-            representative: index,
-        });
+        groups.push(Group { members: vec![index], representative: index });
     }
     Ok(groups)
 }
@@ -229,17 +192,9 @@ fn collision(first: &Entry<'_>, second: &Entry<'_>, non_adjacent: bool) -> Serie
     let first = short_id(&first.commit.info.id).to_string();
     let second = short_id(&second.commit.info.id).to_string();
     if non_adjacent {
-        SeriesError::NonAdjacent {
-            name,
-            first,
-            second,
-        }
+        SeriesError::NonAdjacent { name, first, second }
     } else {
-        SeriesError::DefaultNameCollision {
-            name,
-            first,
-            second,
-        }
+        SeriesError::DefaultNameCollision { name, first, second }
     }
 }
 
@@ -248,20 +203,14 @@ fn collision(first: &Entry<'_>, second: &Entry<'_>, non_adjacent: bool) -> Serie
 /// before it back to the previous such commit; the commits after the newest
 /// `squash_commits` commit join its file. The closing commit describes the file.
 fn group_by_squash_commits(entries: &[Entry<'_>]) -> Result<Vec<Group>, SeriesError> {
-    let last_squash = entries
-        .iter()
-        .rposition(|e| e.meta.squash_commits)
-        .unwrap_or(entries.len().saturating_sub(1));
+    let last_squash = entries.iter().rposition(|e| e.meta.squash_commits).unwrap_or(entries.len().saturating_sub(1));
     let mut groups: Vec<Group> = Vec::new();
     let mut pending = Vec::new();
     for (index, entry) in entries.iter().enumerate().take(last_squash + 1) {
         pending.push(index);
         let meta = &entry.meta;
         if meta.squash_commits || meta.present_in_spec || meta.defined() {
-            groups.push(Group {
-                members: std::mem::take(&mut pending),
-                representative: index,
-            });
+            groups.push(Group { members: std::mem::take(&mut pending), representative: index });
         }
     }
     if let Some(last) = groups.last_mut() {
@@ -286,11 +235,7 @@ fn check_unique_names(entries: &[Entry<'_>], groups: &[Group]) -> Result<(), Ser
 }
 
 /// The patch file of one group.
-fn series_patch(
-    entries: &[Entry<'_>],
-    group: &Group,
-    previous: Option<&PreviousDistGit>,
-) -> SeriesPatch {
+fn series_patch(entries: &[Entry<'_>], group: &Group, previous: Option<&PreviousDistGit>) -> SeriesPatch {
     let members: Vec<&Entry<'_>> = group.members.iter().map(|&i| &entries[i]).collect();
     let representative = &entries[group.representative];
     let patch_ids: Option<Vec<&str>> = members.iter().map(|e| e.patch_id).collect();
@@ -309,11 +254,7 @@ fn series_patch(
 }
 
 /// The previous dist-git's bytes of `name`, if its patch ids equal `patch_ids`.
-fn previous_bytes(
-    previous: &PreviousDistGit,
-    name: &str,
-    patch_ids: Option<&str>,
-) -> Option<Vec<u8>> {
+fn previous_bytes(previous: &PreviousDistGit, name: &str, patch_ids: Option<&str>) -> Option<Vec<u8>> {
     let ids = patch_ids?;
     let old_ids = previous.patch_ids.get(name)?;
     let same = ids.split_whitespace().eq(old_ids.split_whitespace());
@@ -345,12 +286,7 @@ mod tests {
     use crate::snapshot::{CommitInfo, FormattedPatch, Person};
 
     fn person() -> Person {
-        Person {
-            name: "Ann Dev".into(),
-            email: "ann@example.org".into(),
-            time: 0,
-            offset: 0,
-        }
+        Person { name: "Ann Dev".into(), email: "ann@example.org".into(), time: 0, offset: 0 }
     }
 
     /// A commit `n` whose patch bytes are `patch n\n` and whose patch id is `id{n}`.
@@ -391,67 +327,40 @@ mod tests {
     #[test]
     fn plain_commits_make_one_file_each_with_subject_and_author() {
         let series = run(&[commit(1, "First\n\nBody\n"), commit(2, "Second\n")]);
-        assert_eq!(
-            names(&series),
-            ["0001-commit-1.patch", "0002-commit-2.patch"]
-        );
+        assert_eq!(names(&series), ["0001-commit-1.patch", "0002-commit-2.patch"]);
         let first = &series[0];
         assert_eq!(text(first), "patch 1\n");
         assert_eq!(first.commits, ["1".repeat(40)]);
-        assert_eq!(
-            first.comment,
-            ["First", "Author: Ann Dev <ann@example.org>"]
-        );
+        assert_eq!(first.comment, ["First", "Author: Ann Dev <ann@example.org>"]);
         assert_eq!(first.patch_ids.as_deref(), Some("id1"));
-        assert_eq!(
-            (first.number, first.present_in_spec, first.kept_previous),
-            (None, false, false)
-        );
+        assert_eq!((first.number, first.present_in_spec, first.kept_previous), (None, false, false));
     }
 
     #[test]
     fn commits_without_patch_make_nothing() {
         let mut empty = commit(1, "Only .distro\n");
         empty.patch = None;
-        assert_eq!(
-            names(&run(&[empty, commit(2, "Two\n")])),
-            ["0002-commit-2.patch"]
-        );
+        assert_eq!(names(&run(&[empty, commit(2, "Two\n")])), ["0002-commit-2.patch"]);
     }
 
     #[test]
     fn trailers_set_name_number_and_spec_presence() {
-        let series = run(&[commit(
-            1,
-            "Fix\n\nPatch-name: fix.patch\nPatch-id: 9\nPatch-present-in-specfile: true\n",
-        )]);
+        let series = run(&[commit(1, "Fix\n\nPatch-name: fix.patch\nPatch-id: 9\nPatch-present-in-specfile: true\n")]);
         assert_eq!(names(&series), ["fix.patch"]);
-        assert_eq!(
-            (series[0].number, series[0].present_in_spec),
-            (Some(9), true)
-        );
+        assert_eq!((series[0].number, series[0].present_in_spec), (Some(9), true));
     }
 
     #[test]
     fn legacy_keys_set_name_number_and_spec_presence() {
-        let series = run(&[commit(
-            1,
-            "Apply x\n\npatch_name: x.patch\npatch_id: 4\npresent_in_specfile: true\n",
-        )]);
+        let series = run(&[commit(1, "Apply x\n\npatch_name: x.patch\npatch_id: 4\npresent_in_specfile: true\n")]);
         assert_eq!(names(&series), ["x.patch"]);
-        assert_eq!(
-            (series[0].number, series[0].present_in_spec),
-            (Some(4), true)
-        );
+        assert_eq!((series[0].number, series[0].present_in_spec), (Some(4), true));
     }
 
     #[test]
     fn ignored_commits_make_no_file() {
-        let series = run(&[
-            commit(1, "One\n\nIgnore-patch: true\n"),
-            commit(2, "Two\n\nignore: true\n"),
-            commit(3, "Three\n"),
-        ]);
+        let series =
+            run(&[commit(1, "One\n\nIgnore-patch: true\n"), commit(2, "Two\n\nignore: true\n"), commit(3, "Three\n")]);
         assert_eq!(names(&series), ["0003-commit-3.patch"]);
     }
 
@@ -501,29 +410,20 @@ mod tests {
         let mut two = commit(2, "B\n");
         two.patch.as_mut().unwrap().git_name = "0001-commit-1.patch".into();
         let e = error(&[one, two]);
-        assert!(
-            e.contains("both make the patch file `0001-commit-1.patch` by default"),
-            "{e}"
-        );
+        assert!(e.contains("both make the patch file `0001-commit-1.patch` by default"), "{e}");
     }
 
     #[test]
     fn explicit_name_equal_to_a_non_adjacent_default_name_is_an_error() {
-        let e = error(&[
-            commit(1, "A\n"),
-            commit(2, "B\n"),
-            commit(3, "C\n\nPatch-name: 0001-commit-1.patch\n"),
-        ]);
+        let e = error(&[commit(1, "A\n"), commit(2, "B\n"), commit(3, "C\n\nPatch-name: 0001-commit-1.patch\n")]);
         assert!(e.contains("but are not adjacent"), "{e}");
     }
 
     #[test]
     fn bad_patch_names_are_errors() {
-        for (name, reason) in [
-            ("'sub/dir.patch'", "it contains `/`"),
-            ("''", "it is empty"),
-            ("'..'", "it is a directory name"),
-        ] {
+        for (name, reason) in
+            [("'sub/dir.patch'", "it contains `/`"), ("''", "it is empty"), ("'..'", "it is a directory name")]
+        {
             let e = error(&[commit(1, &format!("A\n\nPatch-name: {name}\n"))]);
             assert!(e.contains(reason), "{e}");
             assert!(e.starts_with("commit 111111111111: patch name `"), "{e}");
@@ -538,10 +438,7 @@ mod tests {
 
     #[test]
     fn no_prefix_uses_the_no_prefix_variant() {
-        let series = run(&[
-            commit(1, "A\n\nNo-prefix: true\n"),
-            commit(2, "B\n\nno_prefix: true\n"),
-        ]);
+        let series = run(&[commit(1, "A\n\nNo-prefix: true\n"), commit(2, "B\n\nno_prefix: true\n")]);
         assert_eq!(text(&series[0]), "no-prefix patch 1\n");
         assert_eq!(text(&series[1]), "no-prefix patch 2\n");
     }
@@ -579,10 +476,7 @@ mod tests {
 
     #[test]
     fn unchanged_patch_ids_keep_previous_bytes() {
-        let commits = [
-            commit(1, "A\n\nPatch-name: a.patch\n"),
-            commit(2, "B\n\nPatch-name: a.patch\n"),
-        ];
+        let commits = [commit(1, "A\n\nPatch-name: a.patch\n"), commit(2, "B\n\nPatch-name: a.patch\n")];
         let old = previous("a.patch", "id1 id2");
         let series = assemble(&commits, Some(&old), false).unwrap();
         assert!(series[0].kept_previous);
@@ -591,10 +485,7 @@ mod tests {
 
     #[test]
     fn changed_patch_ids_take_new_bytes() {
-        let commits = [
-            commit(1, "A\n\nPatch-name: a.patch\n"),
-            commit(2, "B\n\nPatch-name: a.patch\n"),
-        ];
+        let commits = [commit(1, "A\n\nPatch-name: a.patch\n"), commit(2, "B\n\nPatch-name: a.patch\n")];
         for ids in ["id1", "id1 id3", "id2 id1"] {
             let old = previous("a.patch", ids);
             let series = assemble(&commits, Some(&old), false).unwrap();
@@ -609,20 +500,14 @@ mod tests {
         one.patch.as_mut().unwrap().patch_id = None;
         let old = previous("0001-commit-1.patch", "id1");
         let series = assemble(&[one], Some(&old), false).unwrap();
-        assert_eq!(
-            (series[0].kept_previous, series[0].patch_ids.clone()),
-            (false, None)
-        );
+        assert_eq!((series[0].kept_previous, series[0].patch_ids.clone()), (false, None));
     }
 
     #[test]
     fn comment_styles_are_decided_per_commit() {
         let series = run(&[
             commit(1, "Plain subject\n\nBody\n"),
-            commit(
-                2,
-                "Trailer subject\n\nWhy it is needed.\n\nPatch-name: t.patch\n",
-            ),
+            commit(2, "Trailer subject\n\nWhy it is needed.\n\nPatch-name: t.patch\n"),
             commit(3, "S\n\nPatch-status: |\n  # Downstream only\n  see bz#1\n"),
             commit(4, "Legacy\n\ndescription: from the old spec\n"),
             commit(5, "Legacy bare\n\npatch_name: l.patch\n"),
@@ -648,16 +533,10 @@ mod tests {
             commit(2, "Two\n\npatch_name: x.patch\nsquash_commits: true\n"),
             commit(3, "Three\n"),
             commit(4, "Four\n\npresent_in_specfile: true\n"),
-            commit(
-                5,
-                "Five\n\npatch_name: y.patch\nsquash_commits: true\ndescription: Y\n",
-            ),
+            commit(5, "Five\n\npatch_name: y.patch\nsquash_commits: true\ndescription: Y\n"),
             commit(6, "Six\n\npresent_in_specfile: true\n"),
         ]);
-        assert_eq!(
-            names(&series),
-            ["x.patch", "0004-commit-4.patch", "y.patch"]
-        );
+        assert_eq!(names(&series), ["x.patch", "0004-commit-4.patch", "y.patch"]);
         assert_eq!(text(&series[0]), "patch 1\npatch 2\n");
         assert_eq!(text(&series[1]), "patch 3\npatch 4\n");
         assert_eq!(text(&series[2]), "patch 5\npatch 6\n");

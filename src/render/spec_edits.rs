@@ -122,8 +122,7 @@ fn is_unchanged(
 /// Replaces the leading number of a Release value (`3%{?dist}` → `4%{?dist}`).
 fn set_release_number(spec: &Spec, value: &str, f: impl Fn(u64) -> u64) -> Result<String, RenderError> {
     let digits = value.bytes().take_while(u8::is_ascii_digit).count();
-    let number: u64 = value[..digits]
-        .parse()
-        .map_err(|_| RenderError::Release { spec: spec.path().into(), value: value.into() })?;
+    let number: u64 =
+        value[..digits].parse().map_err(|_| RenderError::Release { spec: spec.path().into(), value: value.into() })?;
     Ok(format!("{}{}", f(number), &value[digits..]))
 }

@@ -66,10 +66,12 @@ pub fn read(
 fn walk_range(repo: &gix::Repository, candidate: ObjectId, release: &Release) -> Result<Vec<ObjectId>, CommitsError> {
     let hidden = ObjectId::from_hex(release.commit.as_bytes())
         .map_err(|e| CommitsError::Git { what: "release commit id".into(), message: e.to_string() })?;
-    let walk = repo.rev_walk([candidate]).with_hidden([hidden]).all().map_err(git_err("walking the downstream range"))?;
+    let walk =
+        repo.rev_walk([candidate]).with_hidden([hidden]).all().map_err(git_err("walking the downstream range"))?;
     let mut ids = Vec::new();
     for item in walk {
-        let item = item.map_err(|e| CommitsError::Git { what: "walking the downstream range".into(), message: e.to_string() })?;
+        let item = item
+            .map_err(|e| CommitsError::Git { what: "walking the downstream range".into(), message: e.to_string() })?;
         let parents: Vec<ObjectId> = item.parent_ids().map(|p| p.detach()).collect();
         if parents.len() > 1 {
             check_linearizable(repo, item.id, &parents, release)?;
@@ -101,7 +103,7 @@ fn check_linearizable(
         let contains_all = parents
             .iter()
             .filter(|p| **p != main)
-            .all(|p| repo.merge_base(*p, main).map(|b| b.detach() == *p).unwrap_or(false));
+            .all(|p| repo.merge_base(*p, main).ok().flatten().is_some_and(|b| b.detach() == *p));
         if contains_all {
             return Ok(());
         }

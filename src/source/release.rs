@@ -54,7 +54,7 @@ fn from_ref(
         .rev_parse_single(spec.as_str())
         .map_err(|e| ReleaseError::BadRef { reference: reference.into(), message: e.to_string() })?
         .detach();
-    let base = repo.merge_base(commit, candidate).map(|id| id.detach()).ok();
+    let base = repo.merge_base(commit, candidate).ok().flatten().map(|id| id.detach());
     if base != Some(commit) {
         let (commit, candidate) = (commit.to_string(), candidate.to_string());
         return Err(ReleaseError::NotAncestor { reference: reference.into(), commit, candidate });

@@ -46,13 +46,14 @@ fn read_path(
     path: &str,
     files: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<bool, SourceError> {
-    let tree = repo.find_commit(commit).and_then(|c| c.tree()).map_err(git_err(format!("reading the tree of {commit}")))?;
+    let tree =
+        repo.find_commit(commit).and_then(|c| c.tree()).map_err(git_err(format!("reading the tree of {commit}")))?;
     let Some(entry) = tree.lookup_entry_by_path(path).map_err(git_err(format!("looking up {path}")))? else {
         return Ok(false);
     };
     if entry.mode().is_tree() {
         let sub = repo.find_tree(entry.object_id()).map_err(git_err(format!("reading {path}")))?;
-        for rec in sub.traverse().files().map_err(git_err(format!("walking {path}")))? {
+        for rec in sub.traverse().breadthfirst.files().map_err(git_err(format!("walking {path}")))? {
             if rec.mode.is_blob() || rec.mode.is_link() {
                 let full = format!("{path}/{}", rec.filepath);
                 files.insert(full.clone(), read_blob(repo, rec.oid, &full)?);

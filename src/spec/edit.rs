@@ -57,27 +57,15 @@ impl Spec {
     }
 
     fn error_at(&self, line: usize, message: String) -> SpecError {
-        SpecError {
-            path: self.path.clone(),
-            line,
-            message,
-        }
+        SpecError { path: self.path.clone(), line, message }
     }
 }
 
 /// The edits setting tag `key` (`version`/`release`) to `new` in every main-preamble line
 /// carrying it (e.g. both branches of an `%if`).
 fn value_edits(spec: &Spec, key: &str, new: &str) -> Result<Vec<Replacement>, SpecError> {
-    let label = if key == "version" {
-        "Version"
-    } else {
-        "Release"
-    };
-    let tags: Vec<&Tag> = spec
-        .tags
-        .iter()
-        .filter(|t| t.main && t.key == key)
-        .collect();
+    let label = if key == "version" { "Version" } else { "Release" };
+    let tags: Vec<&Tag> = spec.tags.iter().filter(|t| t.main && t.key == key).collect();
     if tags.is_empty() {
         let msg = format!("no `{label}:` tag to set to `{new}`; add `{label}:` to the preamble");
         return Err(spec.error_at(0, msg));
@@ -90,19 +78,9 @@ fn value_edits(spec: &Spec, key: &str, new: &str) -> Result<Vec<Replacement>, Sp
 }
 
 /// Sets one tag line's value: the literal itself, or the simple definition it refers to.
-fn tag_value_edits(
-    spec: &Spec,
-    tag: &Tag,
-    label: &str,
-    new: &str,
-) -> Result<Vec<Replacement>, SpecError> {
+fn tag_value_edits(spec: &Spec, tag: &Tag, label: &str, new: &str) -> Result<Vec<Replacement>, SpecError> {
     let raw = &spec.text[tag.value.clone()];
-    let replace_tag = || {
-        vec![Replacement {
-            range: tag.value.clone(),
-            text: new.to_string(),
-        }]
-    };
+    let replace_tag = || vec![Replacement { range: tag.value.clone(), text: new.to_string() }];
     if !raw.contains('%') {
         return Ok(replace_tag());
     }
@@ -140,10 +118,7 @@ fn definition_edits(spec: &Spec, name: &str, new: &str) -> Option<Vec<Replacemen
             .iter()
             .map(|d| {
                 let range = d.single_line.clone().filter(|_| !d.body.contains('%'))?;
-                Some(Replacement {
-                    range,
-                    text: new.to_string(),
-                })
+                Some(Replacement { range, text: new.to_string() })
             })
             .collect();
     }
@@ -165,10 +140,7 @@ fn single_reference(value: &str) -> Option<&str> {
 fn patch_block(spec: &Spec, patches: &[NewPatch], digits: Option<usize>) -> Replacement {
     let nl = spec.newline();
     let width = digits.unwrap_or(0);
-    let tags: Vec<String> = patches
-        .iter()
-        .map(|p| format!("Patch{:0width$}:", p.number))
-        .collect();
+    let tags: Vec<String> = patches.iter().map(|p| format!("Patch{:0width$}:", p.number)).collect();
     let gap = patch_gap(spec, &tags);
     let anchor = spec.lines[patch_anchor(spec)];
     let mut text = String::new();
@@ -185,16 +157,12 @@ fn patch_block(spec: &Spec, patches: &[NewPatch], digits: Option<usize>) -> Repl
         text.push_str(&patch.file);
         text.push_str(nl);
     }
-    Replacement {
-        range: anchor.next..anchor.next,
-        text,
-    }
+    Replacement { range: anchor.next..anchor.next, text }
 }
 
 /// The 0-based line the new Patch block goes after.
 fn patch_anchor(spec: &Spec) -> usize {
-    let last =
-        |pred: &dyn Fn(&Tag) -> bool| spec.tags.iter().filter(|t| pred(t)).map(|t| t.line).max();
+    let last = |pred: &dyn Fn(&Tag) -> bool| spec.tags.iter().filter(|t| pred(t)).map(|t| t.line).max();
     last(&|t| t.base == "patch")
         .or_else(|| last(&|t| t.base == "source"))
         .or_else(|| last(&|t| t.main && (t.key == "version" || t.key == "release")))
@@ -206,13 +174,9 @@ fn patch_anchor(spec: &Spec) -> usize {
 /// longest new tag.
 fn patch_gap<'a>(spec: &'a Spec, tags: &[String]) -> impl Fn(&str) -> String + 'a {
     let existing = spec.tags.iter().rfind(|t| t.base == "patch");
-    let literal_gap = existing
-        .map(|t| &spec.text[t.gap.clone()])
-        .filter(|g| g.contains('\t'));
+    let literal_gap = existing.map(|t| &spec.text[t.gap.clone()]).filter(|g| g.contains('\t'));
     let column = match existing {
-        Some(t) => spec.text[spec.lines[t.line].start..t.value.start]
-            .chars()
-            .count(),
+        Some(t) => spec.text[spec.lines[t.line].start..t.value.start].chars().count(),
         None => tags.iter().map(String::len).max().unwrap_or(0) + 1,
     };
     move |tag: &str| match literal_gap {
@@ -240,10 +204,7 @@ fn changelog_edit(spec: &Spec, edits: &SpecEdits) -> Option<Replacement> {
     }
     let nl = spec.newline();
     let given_body = edits.changelog_body.as_deref().map(|b| with_newline(b, nl));
-    let entry = edits
-        .changelog_entry
-        .as_deref()
-        .map(|e| with_newline(e, nl));
+    let entry = edits.changelog_entry.as_deref().map(|e| with_newline(e, nl));
     let Some(range) = spec.changelog_range() else {
         let end = spec.text.len();
         let mut text = String::new();
@@ -252,10 +213,7 @@ fn changelog_edit(spec: &Spec, edits: &SpecEdits) -> Option<Replacement> {
         }
         text.push_str(&format!("{nl}%changelog{nl}"));
         text.push_str(&prepend(entry, given_body.unwrap_or_default(), nl));
-        return Some(Replacement {
-            range: end..end,
-            text,
-        });
+        return Some(Replacement { range: end..end, text });
     };
     let old = given_body.unwrap_or_else(|| spec.text[range.clone()].to_string());
     let mut text = String::new();

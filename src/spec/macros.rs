@@ -56,20 +56,12 @@ struct Braced<'s> {
 
 impl<'a> Expander<'a> {
     pub fn new(spec: &'a Spec, overrides: &'a [(&'a str, &'a str)]) -> Self {
-        Expander {
-            spec,
-            overrides,
-            budget: Cell::new(MAX_LOOKUPS),
-        }
+        Expander { spec, overrides, budget: Cell::new(MAX_LOOKUPS) }
     }
 
     /// Expands every macro of `s` that the rules cover.
     pub fn expand(&self, s: &str) -> String {
-        let top = Frame {
-            depth: 0,
-            tag: None,
-            outer: None,
-        };
+        let top = Frame { depth: 0, tag: None, outer: None };
         self.expand_in(s, &top)
     }
 
@@ -170,11 +162,7 @@ impl<'a> Expander<'a> {
         if frame.depth >= MAX_DEPTH {
             return None;
         }
-        let inner = Frame {
-            depth: frame.depth + 1,
-            tag: None,
-            outer: Some(frame),
-        };
+        let inner = Frame { depth: frame.depth + 1, tag: None, outer: Some(frame) };
         Some(self.expand_in(s, &inner))
     }
 
@@ -190,11 +178,7 @@ impl<'a> Expander<'a> {
         self.budget.set(budget - 1);
         if !frame.hides_tag(name) {
             if let Some(value) = self.tag_macro(name) {
-                let inner = Frame {
-                    depth: frame.depth + 1,
-                    tag: Some(name),
-                    outer: Some(frame),
-                };
+                let inner = Frame { depth: frame.depth + 1, tag: Some(name), outer: Some(frame) };
                 return Some(self.expand_in(value, &inner));
             }
         }
@@ -204,11 +188,7 @@ impl<'a> Expander<'a> {
 
     /// The raw value of the main-preamble tag that defines macro `name`.
     fn tag_macro(&self, name: &str) -> Option<&'a str> {
-        let tag = self
-            .spec
-            .tags
-            .iter()
-            .find(|t| t.main && t.digits.is_empty() && t.key == name)?;
+        let tag = self.spec.tags.iter().find(|t| t.main && t.digits.is_empty() && t.key == name)?;
         Some(&self.spec.text[tag.value.clone()])
     }
 
@@ -222,8 +202,7 @@ impl<'a> Expander<'a> {
 
 /// The length of the macro name at the start of `s`.
 fn word_len(s: &str) -> usize {
-    s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(s.len())
+    s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len())
 }
 
 /// The index of the `}` closing the `{` that starts `s`.
@@ -266,17 +245,13 @@ mod tests {
             &[],
         );
         assert_eq!(got, "has-no---%nope-%{nope}-%--demo--1.2");
-        assert_eq!(
-            s.expand("%{url} %{summary} %{license}", &[]),
-            "https://example.org/demo s MIT"
-        );
+        assert_eq!(s.expand("%{url} %{summary} %{license}", &[]), "https://example.org/demo s MIT");
     }
 
     #[test]
     fn leaves_builtins_and_parametric_macros_as_written() {
         let s = spec("");
-        let text =
-            "%{lua: print(\"%{name}\")} %(echo hi) %[1+1] %{foo} %{sub %{name} 1 2} %{_datadir}";
+        let text = "%{lua: print(\"%{name}\")} %(echo hi) %[1+1] %{foo} %{sub %{name} 1 2} %{_datadir}";
         assert_eq!(s.expand(text, &[]), text);
     }
 
@@ -284,10 +259,7 @@ mod tests {
     fn overrides_win_over_tags_and_definitions() {
         let s = spec("");
         assert_eq!(s.expand("%{name}-%{version}", &[]), "demo-1.2");
-        let got = s.expand(
-            "%{name}-%{version}-%{ver}",
-            &[("version", "2.0"), ("ver", "9")],
-        );
+        let got = s.expand("%{name}-%{version}-%{ver}", &[("version", "2.0"), ("ver", "9")]);
         assert_eq!(got, "demo-2.0-9");
     }
 

@@ -116,16 +116,12 @@ impl Spec {
 
     /// The package name, expanded.
     pub fn name(&self) -> String {
-        self.tag_value("name")
-            .map(|v| self.expand(v, &[]))
-            .unwrap_or_default()
+        self.tag_value("name").map(|v| self.expand(v, &[])).unwrap_or_default()
     }
 
     /// The `Version:` value, expanded.
     pub fn version(&self) -> String {
-        self.tag_value("version")
-            .map(|v| self.expand(v, &[]))
-            .unwrap_or_default()
+        self.tag_value("version").map(|v| self.expand(v, &[])).unwrap_or_default()
     }
 
     /// The `Release:` value as written (e.g. `3%{?dist}` or `%autorelease`).
@@ -148,10 +144,7 @@ impl Spec {
 
     /// The expanded value of `SourceN` (`Source:` counts as `Source0`).
     pub fn source(&self, n: u32, overrides: &[(&str, &str)]) -> Option<String> {
-        let tag = self
-            .tags
-            .iter()
-            .find(|t| t.base == "source" && t.number_or_zero() == Some(n))?;
+        let tag = self.tags.iter().find(|t| t.base == "source" && t.number_or_zero() == Some(n))?;
         Some(self.expand(&self.text[tag.value.clone()], overrides))
     }
 
@@ -206,14 +199,12 @@ impl Spec {
 
     /// Whether `Release:` uses rpmautospec's `%autorelease`.
     pub fn uses_autorelease(&self) -> bool {
-        self.release()
-            .is_some_and(|r| mentions_macro(&r, "autorelease"))
+        self.release().is_some_and(|r| mentions_macro(&r, "autorelease"))
     }
 
     /// Whether the `%changelog` section uses rpmautospec's `%autochangelog`.
     pub fn uses_autochangelog(&self) -> bool {
-        self.changelog_body()
-            .is_some_and(|b| mentions_macro(b, "autochangelog"))
+        self.changelog_body().is_some_and(|b| mentions_macro(b, "autochangelog"))
     }
 
     /// The text after the `%changelog` line, to the end of the section (normally EOF).
@@ -242,24 +233,18 @@ impl Spec {
 
     /// The content (without line ending) of the lines of the first section called `name`.
     fn section_lines<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let range = self
-            .sections
-            .iter()
-            .find(|s| s.name == name)
-            .map_or(0..0, |s| s.start_line..s.end_line);
+        let range = self.sections.iter().find(|s| s.name == name).map_or(0..0, |s| s.start_line..s.end_line);
         self.lines[range].iter().map(|l| &self.text[l.start..l.end])
     }
 
     /// The arguments of the first `%setup`/`%autosetup` line of `%prep`.
     fn setup_args(&self) -> Option<Vec<String>> {
-        self.section_lines("prep")
-            .find_map(|l| macro_call_args(l, &["setup", "autosetup"]))
+        self.section_lines("prep").find_map(|l| macro_call_args(l, &["setup", "autosetup"]))
     }
 
     /// The arguments of the first `%autosetup` line of `%prep`.
     fn autosetup_args(&self) -> Option<Vec<String>> {
-        self.section_lines("prep")
-            .find_map(|l| macro_call_args(l, &["autosetup"]))
+        self.section_lines("prep").find_map(|l| macro_call_args(l, &["autosetup"]))
     }
 }
 
@@ -291,17 +276,10 @@ fn macro_call_args(line: &str, names: &[&str]) -> Option<Vec<String>> {
     let line = line.trim_start();
     let rest = names.iter().find_map(|name| {
         let plain = line.strip_prefix('%')?.strip_prefix(name);
-        let braced = line
-            .strip_prefix("%{")
-            .and_then(|r| r.strip_prefix(name))
-            .and_then(|r| r.strip_prefix('}'));
+        let braced = line.strip_prefix("%{").and_then(|r| r.strip_prefix(name)).and_then(|r| r.strip_prefix('}'));
         braced.or(plain.filter(|r| r.is_empty() || r.starts_with(char::is_whitespace)))
     })?;
-    let args = rest
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
-        .map(str::to_string)
-        .collect();
+    let args = rest.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'')).map(str::to_string).collect();
     Some(args)
 }
 

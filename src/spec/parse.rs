@@ -132,22 +132,10 @@ pub(super) fn split_lines(text: &str) -> Vec<LineSpan> {
         let line = match text[start..].find('\n') {
             Some(i) => {
                 let nl = start + i;
-                let end = if text[start..nl].ends_with('\r') {
-                    nl - 1
-                } else {
-                    nl
-                };
-                LineSpan {
-                    start,
-                    end,
-                    next: nl + 1,
-                }
+                let end = if text[start..nl].ends_with('\r') { nl - 1 } else { nl };
+                LineSpan { start, end, next: nl + 1 }
             }
-            None => LineSpan {
-                start,
-                end: text.len(),
-                next: text.len(),
-            },
+            None => LineSpan { start, end: text.len(), next: text.len() },
         };
         start = line.next;
         lines.push(line);
@@ -170,19 +158,9 @@ struct Parser<'a> {
 /// Parses `text`; see [`Spec::parse`].
 pub(super) fn parse(path: &str, text: &str) -> Result<Spec, SpecError> {
     let lines = split_lines(text);
-    let crlf = lines
-        .iter()
-        .find(|l| l.next > l.end)
-        .is_some_and(|l| l.next - l.end == 2);
-    let mut parser = Parser {
-        path,
-        text,
-        lines,
-        open_ifs: Vec::new(),
-        tags: Vec::new(),
-        defines: Vec::new(),
-        sections: Vec::new(),
-    };
+    let crlf = lines.iter().find(|l| l.next > l.end).is_some_and(|l| l.next - l.end == 2);
+    let mut parser =
+        Parser { path, text, lines, open_ifs: Vec::new(), tags: Vec::new(), defines: Vec::new(), sections: Vec::new() };
     parser.walk()?;
     let spec = Spec {
         path: path.to_string(),
@@ -246,11 +224,7 @@ impl Parser<'_> {
     }
 
     fn error(&self, i: usize, message: &str) -> SpecError {
-        SpecError {
-            path: self.path.to_string(),
-            line: i + 1,
-            message: message.to_string(),
-        }
+        SpecError { path: self.path.to_string(), line: i + 1, message: message.to_string() }
     }
 
     fn in_changelog(&self) -> bool {
@@ -267,11 +241,7 @@ impl Parser<'_> {
         if let Some(last) = self.sections.last_mut() {
             last.end_line = i;
         }
-        self.sections.push(Section {
-            name: name.to_string(),
-            start_line: i + 1,
-            end_line: i + 1,
-        });
+        self.sections.push(Section { name: name.to_string(), start_line: i + 1, end_line: i + 1 });
     }
 
     /// Ends the last section at the end of the file.
@@ -313,21 +283,13 @@ impl Parser<'_> {
         let rest = &self.text[offset..self.lines[i].end];
         let name_at = offset + (rest.len() - rest.trim_start().len());
         let after_word = &self.text[name_at..self.lines[i].end];
-        let name_len = after_word
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(after_word.len());
+        let name_len = after_word.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after_word.len());
         let name = after_word[..name_len].to_string();
         let parametric = after_word[name_len..].starts_with('(');
         let body_from = name_at + name_len;
         let last = self.define_end(i, body_from);
         let (body, single_line) = self.define_body(body_from, i, last, parametric);
-        self.defines.push(Define {
-            name,
-            parametric,
-            body,
-            single_line,
-            conditional: !self.open_ifs.is_empty(),
-        });
+        self.defines.push(Define { name, parametric, body, single_line, conditional: !self.open_ifs.is_empty() });
         Some(last)
     }
 
@@ -349,19 +311,11 @@ impl Parser<'_> {
     }
 
     /// The body of a definition from byte `from` on line `first` to line `last`.
-    fn define_body(
-        &self,
-        from: usize,
-        first: usize,
-        last: usize,
-        parametric: bool,
-    ) -> (String, Option<Range<usize>>) {
+    fn define_body(&self, from: usize, first: usize, last: usize, parametric: bool) -> (String, Option<Range<usize>>) {
         let mut from = from;
         if parametric {
             let line_end = self.lines[first].end;
-            from = self.text[from..line_end]
-                .find(')')
-                .map_or(line_end, |p| from + p + 1);
+            from = self.text[from..line_end].find(')').map_or(line_end, |p| from + p + 1);
         }
         let raw = &self.text[from..self.lines[last].end];
         let trimmed = raw.trim();
@@ -385,17 +339,12 @@ impl Parser<'_> {
             return self.check_colonless(i);
         };
         if tag.value.is_empty() {
-            let msg = format!(
-                "`{}:` has no value; write `{}: <value>`",
-                tag.name, tag.name
-            );
+            let msg = format!("`{}:` has no value; write `{}: <value>`", tag.name, tag.name);
             return Err(self.error(i, &msg));
         }
         let start = self.lines[i].start;
         let key = tag.name.to_ascii_lowercase();
-        let base = key
-            .trim_end_matches(|c: char| c.is_ascii_digit())
-            .to_string();
+        let base = key.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
         let digits = key[base.len()..].to_string();
         self.tags.push(Tag {
             key: if digits.is_empty() { base.clone() } else { key },
@@ -412,14 +361,8 @@ impl Parser<'_> {
     /// A preamble line starting with a known tag name but no `:` is an error.
     fn check_colonless(&self, i: usize) -> Result<(), SpecError> {
         let line = self.content(i).trim_start();
-        let word: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let base = word
-            .to_ascii_lowercase()
-            .trim_end_matches(|c: char| c.is_ascii_digit())
-            .to_string();
+        let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let base = word.to_ascii_lowercase().trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
         let rest = &line[word.len()..];
         let looks_like_tag = rest.is_empty() || rest.starts_with(char::is_whitespace);
         if KNOWN_TAGS.contains(&base.as_str()) && looks_like_tag {
@@ -445,9 +388,7 @@ struct TagLine<'a> {
 fn split_tag(line: &str) -> Option<TagLine<'_>> {
     let lead = line.len() - line.trim_start().len();
     let body = &line[lead..];
-    let name_len = body
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(body.len());
+    let name_len = body.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(body.len());
     if name_len == 0 || !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
@@ -459,12 +400,7 @@ fn split_tag(line: &str) -> Option<TagLine<'_>> {
     let gap_at = line.len() - colon_rest.len();
     let value = colon_rest.trim();
     let value_at = gap_at + (colon_rest.len() - colon_rest.trim_start().len());
-    Some(TagLine {
-        name: &body[..name_len],
-        gap_at,
-        value_at,
-        value,
-    })
+    Some(TagLine { name: &body[..name_len], gap_at, value_at, value })
 }
 
 /// The number of `{` minus the number of `}` in `text`.
@@ -497,20 +433,14 @@ mod tests {
     #[test]
     fn split_lines_keeps_endings_apart() {
         let text = "a\r\nbb\n\nc";
-        let spans: Vec<_> = split_lines(text)
-            .iter()
-            .map(|l| (&text[l.start..l.end], &text[l.end..l.next]))
-            .collect();
+        let spans: Vec<_> = split_lines(text).iter().map(|l| (&text[l.start..l.end], &text[l.end..l.next])).collect();
         assert_eq!(spans, [("a", "\r\n"), ("bb", "\n"), ("", "\n"), ("c", "")]);
     }
 
     #[test]
     fn split_tag_reads_name_gap_and_value() {
         let tag = split_tag("Version:   1.2  ").unwrap();
-        assert_eq!(
-            (tag.name, tag.gap_at, tag.value_at, tag.value),
-            ("Version", 8, 11, "1.2")
-        );
+        assert_eq!((tag.name, tag.gap_at, tag.value_at, tag.value), ("Version", 8, 11, "1.2"));
         let tag = split_tag("Requires(post): systemd").unwrap();
         assert_eq!((tag.name, tag.value), ("Requires", "systemd"));
         assert!(split_tag("%global foo: bar").is_none());

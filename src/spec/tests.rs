@@ -31,11 +31,7 @@ fn crlf(text: &str) -> String {
 
 /// The unified diff between a spec and its edited text.
 fn diff(old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(2)
-        .header("before", "after")
-        .to_string()
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(2).header("before", "after").to_string()
 }
 
 fn edited(text: &str, edits: &SpecEdits) -> String {
@@ -46,11 +42,7 @@ fn edited(text: &str, edits: &SpecEdits) -> String {
 }
 
 fn patch(number: u32, file: &str, comment: &[&str]) -> NewPatch {
-    NewPatch {
-        number,
-        file: file.to_string(),
-        comment: comment.iter().map(|c| c.to_string()).collect(),
-    }
+    NewPatch { number, file: file.to_string(), comment: comment.iter().map(|c| c.to_string()).collect() }
 }
 
 // ---- reading ----
@@ -79,14 +71,8 @@ fn sources_are_expanded_and_named_by_their_last_path_part() {
     assert_eq!(spec.source(0, &[]).as_deref(), Some(url));
     assert_eq!(spec.source_file_name(0, &[]).as_deref(), Some("101.tar.gz"));
     let over = [("version", "102")];
-    assert_eq!(
-        spec.source_file_name(0, &over).as_deref(),
-        Some("102.tar.gz")
-    );
-    assert_eq!(
-        spec.source_file_name(1, &[]).as_deref(),
-        Some("lgpl-2.1.txt")
-    );
+    assert_eq!(spec.source_file_name(0, &over).as_deref(), Some("102.tar.gz"));
+    assert_eq!(spec.source_file_name(1, &[]).as_deref(), Some("lgpl-2.1.txt"));
     assert_eq!(spec.source(2, &[]), None);
 
     let spec = parse(PADDED);
@@ -94,29 +80,17 @@ fn sources_are_expanded_and_named_by_their_last_path_part() {
     assert_eq!(spec.source(0, &[]).as_deref(), Some(url));
 
     let spec = parse(GLOBALVER);
-    assert_eq!(
-        spec.source(0, &[]).as_deref(),
-        Some("%{pypi_source %{srcname}}")
-    );
-    assert_eq!(
-        spec.source_file_name(1, &[]).as_deref(),
-        Some("extras-2.4.1.tar.xz")
-    );
+    assert_eq!(spec.source(0, &[]).as_deref(), Some("%{pypi_source %{srcname}}"));
+    assert_eq!(spec.source_file_name(1, &[]).as_deref(), Some("extras-2.4.1.tar.xz"));
 
     let spec = parse(NOCHANGELOG);
-    assert_eq!(
-        spec.source_file_name(0, &[]).as_deref(),
-        Some("hello-2.12.tar.gz")
-    );
+    assert_eq!(spec.source_file_name(0, &[]).as_deref(), Some("hello-2.12.tar.gz"));
 }
 
 #[test]
 fn setup_dir_follows_dash_n_or_defaults_to_name_version() {
     assert_eq!(parse(DRACUT).setup_dir(&[]), "dracut-ng-101");
-    assert_eq!(
-        parse(DRACUT).setup_dir(&[("version", "102")]),
-        "dracut-ng-102"
-    );
+    assert_eq!(parse(DRACUT).setup_dir(&[("version", "102")]), "dracut-ng-102");
     assert_eq!(parse(PADDED).setup_dir(&[]), "sscg-sscg-3.0.2");
     assert_eq!(parse(GLOBALVER).setup_dir(&[]), "fancy-tool-2.4.1");
     assert_eq!(parse(AUTOSPEC).setup_dir(&[]), "systemd-256.7");
@@ -130,10 +104,7 @@ fn setup_dir_reads_attached_and_bundled_options() {
     assert_eq!(option_arg(&args("-qn dir"), 'n').as_deref(), Some("dir"));
     assert_eq!(option_arg(&args("-a 1 -n x"), 'n').as_deref(), Some("x"));
     assert_eq!(option_arg(&args("-S git -p1"), 'n'), None);
-    assert_eq!(
-        option_arg(&args("-p1 -Sgit_am"), 'S').as_deref(),
-        Some("git_am")
-    );
+    assert_eq!(option_arg(&args("-p1 -Sgit_am"), 'S').as_deref(), Some("git_am"));
     let text = "Name: a\nVersion: 1\n%prep\n%{setup} -q -n \"%{name}-src\"\n";
     assert_eq!(parse(text).setup_dir(&[]), "a-src");
 }
@@ -141,19 +112,11 @@ fn setup_dir_reads_attached_and_bundled_options() {
 #[test]
 fn patches_and_their_padding() {
     let spec = parse(PADDED);
-    let files: Vec<_> = spec
-        .patches()
-        .into_iter()
-        .map(|p| (p.number, p.file, p.line))
-        .collect();
+    let files: Vec<_> = spec.patches().into_iter().map(|p| (p.number, p.file, p.line)).collect();
     assert_eq!(
         files,
         [
-            (
-                Some(1),
-                "0001-Fix-the-build-with-GCC-14.patch".to_string(),
-                14
-            ),
+            (Some(1), "0001-Fix-the-build-with-GCC-14.patch".to_string(), 14),
             (Some(5), "0005-Support-OpenSSL-1.1.patch".to_string(), 17),
         ]
     );
@@ -204,15 +167,8 @@ fn changelog_body_is_the_text_after_the_header() {
 #[test]
 fn sections_and_their_line_ranges() {
     let spec = parse(NOCHANGELOG);
-    let got: Vec<_> = spec
-        .sections()
-        .iter()
-        .map(|s| (s.name.as_str(), s.start_line, s.end_line))
-        .collect();
-    assert_eq!(
-        got,
-        [("description", 8, 10), ("prep", 11, 13), ("files", 14, 15)]
-    );
+    let got: Vec<_> = spec.sections().iter().map(|s| (s.name.as_str(), s.start_line, s.end_line)).collect();
+    assert_eq!(got, [("description", 8, 10), ("prep", 11, 13), ("files", 14, 15)]);
 }
 
 #[test]
@@ -229,13 +185,8 @@ fn crlf_specs_read_like_lf_ones() {
     assert!(spec.uses_crlf());
     assert_eq!(spec.name(), "dracut");
     assert_eq!(spec.setup_dir(&[]), "dracut-ng-101");
-    assert_eq!(
-        spec.source_file_name(1, &[]).as_deref(),
-        Some("lgpl-2.1.txt")
-    );
-    assert!(parse(&crlf(GLOBALVER))
-        .expand("%{with_tests}", &[])
-        .contains('1'));
+    assert_eq!(spec.source_file_name(1, &[]).as_deref(), Some("lgpl-2.1.txt"));
+    assert!(parse(&crlf(GLOBALVER)).expand("%{with_tests}", &[]).contains('1'));
 }
 
 // ---- parse errors ----
@@ -248,30 +199,15 @@ fn malformed_specs_are_rejected_with_a_line() {
         ("Name: a\nRelease: 1\n", 0, "no `Version:` tag"),
         ("Name: a\nVersion:   \n", 2, "`Version:` has no value"),
         ("Name: a\nVersion 1.0\n", 2, "`Version` has no `:`"),
-        (
-            "Name: a\nVersion: 1\n%if 0%{?fedora}\nRequires: b\n",
-            3,
-            "`%if` without `%endif`",
-        ),
-        (
-            "Name: a\nVersion: 1\n%endif\n",
-            3,
-            "`%endif` without an `%if`",
-        ),
-        (
-            "Name: a\nVersion: 1\n%build\n%else\n",
-            4,
-            "`%else` without an `%if`",
-        ),
+        ("Name: a\nVersion: 1\n%if 0%{?fedora}\nRequires: b\n", 3, "`%if` without `%endif`"),
+        ("Name: a\nVersion: 1\n%endif\n", 3, "`%endif` without an `%if`"),
+        ("Name: a\nVersion: 1\n%build\n%else\n", 4, "`%else` without an `%if`"),
     ];
     for (text, line, message) in cases {
         let err = parse_err(text);
         assert_eq!(err.line, line, "{err}");
         assert!(err.message.contains(message), "{err}");
-        assert!(
-            err.to_string().starts_with(&format!("pkg.spec:{line}: ")),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(&format!("pkg.spec:{line}: ")), "{err}");
     }
 }
 
@@ -287,16 +223,7 @@ fn changelog_text_and_continued_globals_are_not_parsed_as_directives() {
 fn default_edits_give_back_the_same_bytes() {
     let crlf_dracut = crlf(DRACUT);
     let crlf_padded = crlf(PADDED);
-    let specs = [
-        DRACUT,
-        PADDED,
-        GLOBALVER,
-        AUTOSPEC,
-        NOCHANGELOG,
-        NOEOL,
-        &crlf_dracut,
-        &crlf_padded,
-    ];
+    let specs = [DRACUT, PADDED, GLOBALVER, AUTOSPEC, NOCHANGELOG, NOEOL, &crlf_dracut, &crlf_padded];
     for text in specs {
         assert_eq!(edited(text, &SpecEdits::default()), text);
     }
@@ -304,19 +231,8 @@ fn default_edits_give_back_the_same_bytes() {
 
 #[test]
 fn patch_block_into_a_spec_without_patches() {
-    let patches = (1..=11)
-        .map(|n| {
-            patch(
-                n,
-                &format!("{n:04}-change-{n}.patch"),
-                &[&format!("change {n}")],
-            )
-        })
-        .collect();
-    let edits = SpecEdits {
-        patches,
-        ..SpecEdits::default()
-    };
+    let patches = (1..=11).map(|n| patch(n, &format!("{n:04}-change-{n}.patch"), &[&format!("change {n}")])).collect();
+    let edits = SpecEdits { patches, ..SpecEdits::default() };
     insta::assert_snapshot!(diff(DRACUT, &edited(DRACUT, &edits)));
 }
 
@@ -325,10 +241,7 @@ fn patch_block_after_padded_patches_with_gaps() {
     let spec = parse(PADDED);
     let edits = SpecEdits {
         patch_digits: spec.patch_digits(),
-        patches: vec![
-            patch(6, "0006-Add-a-flag.patch", &["Add a flag"]),
-            patch(7, "0007-Fix-docs.patch", &[]),
-        ],
+        patches: vec![patch(6, "0006-Add-a-flag.patch", &["Add a flag"]), patch(7, "0007-Fix-docs.patch", &[])],
         ..SpecEdits::default()
     };
     insta::assert_snapshot!(diff(PADDED, &edited(PADDED, &edits)));
@@ -341,16 +254,9 @@ fn patch_comments_in_packit_styles() {
             patch(
                 1,
                 "0001-feat-kernel-install-do-nothing.patch",
-                &[
-                    "feat(kernel-install): do nothing",
-                    "Author: Zbigniew Jędrzejewski-Szmek <zbyszek@in.waw.pl>",
-                ],
+                &["feat(kernel-install): do nothing", "Author: Zbigniew Jędrzejewski-Szmek <zbyszek@in.waw.pl>"],
             ),
-            patch(
-                2,
-                "0002-downstream.patch",
-                &["### Downstream Patches ###", "", "# already a comment"],
-            ),
+            patch(2, "0002-downstream.patch", &["### Downstream Patches ###", "", "# already a comment"]),
             patch(3, "0003-multi.patch", &["line one\nline two"]),
         ],
         ..SpecEdits::default()
@@ -361,54 +267,34 @@ fn patch_comments_in_packit_styles() {
 #[test]
 fn patch_lines_keep_a_tab_separator() {
     let text = "Name: a\nVersion: 1\nPatch0:\tfirst.patch\n\n%description\n";
-    let edits = SpecEdits {
-        patches: vec![patch(1, "second.patch", &[])],
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { patches: vec![patch(1, "second.patch", &[])], ..SpecEdits::default() };
     let new = edited(text, &edits);
-    assert!(
-        new.contains("Patch0:\tfirst.patch\nPatch1:\tsecond.patch\n"),
-        "{new}"
-    );
+    assert!(new.contains("Patch0:\tfirst.patch\nPatch1:\tsecond.patch\n"), "{new}");
 }
 
 #[test]
 fn patch_block_goes_after_version_without_sources() {
     let text = "Name: a\nVersion: 1\nRelease: 2\nLicense: MIT\n";
-    let edits = SpecEdits {
-        patches: vec![patch(1, "x.patch", &["x"])],
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { patches: vec![patch(1, "x.patch", &["x"])], ..SpecEdits::default() };
     let expected = "Name: a\nVersion: 1\nRelease: 2\n# x\nPatch1: x.patch\nLicense: MIT\n";
     assert_eq!(edited(text, &edits), expected);
 }
 
 #[test]
 fn patch_after_existing_patches_inside_an_if_block() {
-    let edits = SpecEdits {
-        patches: vec![patch(2, "0002-x.patch", &["x"])],
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { patches: vec![patch(2, "0002-x.patch", &["x"])], ..SpecEdits::default() };
     insta::assert_snapshot!(diff(AUTOSPEC, &edited(AUTOSPEC, &edits)));
 }
 
 #[test]
 fn release_bump_keeps_spacing() {
-    let edits = SpecEdits {
-        release: Some("4%{?dist}".into()),
-        version: Some("3.0.3".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { release: Some("4%{?dist}".into()), version: Some("3.0.3".into()), ..SpecEdits::default() };
     insta::assert_snapshot!(diff(PADDED, &edited(PADDED, &edits)));
 }
 
 #[test]
 fn version_via_global_edits_the_definition() {
-    let edits = SpecEdits {
-        version: Some("2.5.0".into()),
-        release: Some("1%{?dist}".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { version: Some("2.5.0".into()), release: Some("1%{?dist}".into()), ..SpecEdits::default() };
     let new = edited(GLOBALVER, &edits);
     assert_eq!(parse(&new).version(), "2.5.0");
     insta::assert_snapshot!(diff(GLOBALVER, &new));
@@ -417,10 +303,7 @@ fn version_via_global_edits_the_definition() {
 #[test]
 fn version_through_a_chain_of_definitions() {
     let text = "%global base 1.0\n%global ver %{base}\nName: a\nVersion: %{ver}\n";
-    let edits = SpecEdits {
-        version: Some("1.1".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { version: Some("1.1".into()), ..SpecEdits::default() };
     let new = edited(text, &edits);
     assert_eq!(new, text.replace("base 1.0", "base 1.1"));
 }
@@ -428,10 +311,7 @@ fn version_through_a_chain_of_definitions() {
 #[test]
 fn version_that_cannot_be_edited_says_how_to_keep_it() {
     let text = "Name: a\nVersion: %{lua: print(\"1.0\")}\n";
-    let edits = SpecEdits {
-        version: Some("1.1".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { version: Some("1.1".into()), ..SpecEdits::default() };
     let err = parse(text).apply(&edits).unwrap_err();
     assert_eq!(err.line, 2);
     assert!(err.message.contains("spec.version = \"spec\""), "{err}");
@@ -441,10 +321,7 @@ fn version_that_cannot_be_edited_says_how_to_keep_it() {
 
 #[test]
 fn release_without_a_release_tag_is_an_error() {
-    let edits = SpecEdits {
-        release: Some("2".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { release: Some("2".into()), ..SpecEdits::default() };
     let err = parse("Name: a\nVersion: 1\n").apply(&edits).unwrap_err();
     assert!(err.message.contains("no `Release:` tag"), "{err}");
 }
@@ -499,26 +376,17 @@ fn crlf_specs_get_crlf_lines() {
         ..SpecEdits::default()
     };
     let new = edited(&text, &edits);
-    assert!(
-        !new.replace("\r\n", "").contains('\n'),
-        "a bare LF:\n{new:?}"
-    );
+    assert!(!new.replace("\r\n", "").contains('\n'), "a bare LF:\n{new:?}");
     assert_eq!(new.replace("\r\n", "\n"), edited(PADDED, &edits));
 }
 
 #[test]
 fn edits_on_a_file_without_final_newline() {
     let text = "Name: a\nVersion: 1\nRelease: 1\nSource0: a.tar.gz";
-    let edits = SpecEdits {
-        patches: vec![patch(1, "p.patch", &[])],
-        release: Some("2".into()),
-        ..SpecEdits::default()
-    };
+    let edits =
+        SpecEdits { patches: vec![patch(1, "p.patch", &[])], release: Some("2".into()), ..SpecEdits::default() };
     let new = edited(text, &edits);
-    assert_eq!(
-        new,
-        "Name: a\nVersion: 1\nRelease: 2\nSource0: a.tar.gz\nPatch1: p.patch\n"
-    );
+    assert_eq!(new, "Name: a\nVersion: 1\nRelease: 2\nSource0: a.tar.gz\nPatch1: p.patch\n");
 }
 
 #[test]
@@ -533,10 +401,7 @@ fn definitions_with_open_braces_span_lines() {
 #[test]
 fn version_in_both_branches_of_an_if_is_set_in_both() {
     let text = "Name: a\n%if 0%{?rhel}\nVersion: 1.0\n%else\nVersion:  1.1\n%endif\n";
-    let edits = SpecEdits {
-        version: Some("2.0".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { version: Some("2.0".into()), ..SpecEdits::default() };
     let expected = "Name: a\n%if 0%{?rhel}\nVersion: 2.0\n%else\nVersion:  2.0\n%endif\n";
     assert_eq!(edited(text, &edits), expected);
 }
@@ -544,34 +409,22 @@ fn version_in_both_branches_of_an_if_is_set_in_both() {
 #[test]
 fn release_via_a_definition_edits_the_definition() {
     let text = "%global baserelease 4\nName: a\nVersion: 1\nRelease: %{baserelease}\n";
-    let edits = SpecEdits {
-        release: Some("5".into()),
-        ..SpecEdits::default()
-    };
-    assert_eq!(
-        edited(text, &edits),
-        text.replace("baserelease 4", "baserelease 5")
-    );
+    let edits = SpecEdits { release: Some("5".into()), ..SpecEdits::default() };
+    assert_eq!(edited(text, &edits), text.replace("baserelease 4", "baserelease 5"));
 }
 
 #[test]
 fn changelog_ends_at_a_following_section() {
     let text = "Name: a\nVersion: 1\n%changelog\n* x\n%files\n/a\n";
     assert_eq!(parse(text).changelog_body(), Some("* x\n"));
-    let edits = SpecEdits {
-        changelog_entry: Some("* y\n".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { changelog_entry: Some("* y\n".into()), ..SpecEdits::default() };
     let expected = "Name: a\nVersion: 1\n%changelog\n* y\n\n* x\n%files\n/a\n";
     assert_eq!(edited(text, &edits), expected);
 }
 
 #[test]
 fn crlf_changelog_body_gets_crlf() {
-    let edits = SpecEdits {
-        changelog_body: Some("* old\n- a\n".into()),
-        ..SpecEdits::default()
-    };
+    let edits = SpecEdits { changelog_body: Some("* old\n- a\n".into()), ..SpecEdits::default() };
     let new = edited(&crlf(PADDED), &edits);
     assert!(new.ends_with("%changelog\r\n* old\r\n- a\r\n"), "{new:?}");
 }

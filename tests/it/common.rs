@@ -26,7 +26,8 @@ pub fn hermetic(program: &str, home: &Path) -> Command {
 
 /// Whether an outside tool is present; under `CI=true` a missing tool fails the test.
 pub fn require_tool(tool: &str) -> bool {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
     if !found {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "`{tool}` is required under CI=true but missing");
         eprintln!("skipping: `{tool}` not installed");
@@ -202,11 +203,15 @@ pub fn add_distro(repo: &Repo, extra: &[(&str, &str)]) {
 /// `.distro/`-only commit.
 pub fn plain_downstream(repo: &Repo) {
     repo.write("src/hello.sh", "#!/bin/sh\necho 'hello, world'\n");
-    repo.commit_as("Quote the greeting\n\nShells are picky.\n", Some(("Zbigniew Jędrzejewski-Szmek", "zbyszek@example.org")));
+    repo.commit_as(
+        "Quote the greeting\n\nShells are picky.\n",
+        Some(("Zbigniew Jędrzejewski-Szmek", "zbyszek@example.org")),
+    );
     repo.git(&["mv", "old-name.txt", "new-name.txt"]);
     repo.commit("Rename old-name.txt");
     repo.git(&["update-index", "--chmod=+x", "src/hello.sh"]);
-    std::fs::set_permissions(repo.dir.join("src/hello.sh"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(repo.dir.join("src/hello.sh"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
     repo.commit("Make hello.sh executable");
     repo.write("doc/file with spaces.txt", "one\n2\nthree\n");
     repo.commit("Fix the docs");

@@ -63,7 +63,9 @@ fn repository_config_does_not_change_the_patches() {
     add_distro(&repo, &[]);
     plain_downstream(&repo);
     let expected = git_format_patch(&repo, &[]);
-    for (key, value) in [("diff.noprefix", "true"), ("format.signature", "x"), ("core.autocrlf", "true"), ("diff.context", "7")] {
+    for (key, value) in
+        [("diff.noprefix", "true"), ("format.signature", "x"), ("core.autocrlf", "true"), ("diff.context", "7")]
+    {
         repo.git(&["config", key, value]);
     }
     let out = repo.path("out");

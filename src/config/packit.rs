@@ -242,39 +242,43 @@ fn tag_template(template: &str, package: Option<&str>) -> Result<(String, String
 }
 
 /// `files_to_sync`, `patch_generation_ignore_paths` and `patch_generation_patch_id_digits`.
-/// Like Packit, the sources of the sync rules are left out of patches too.
 fn apply_patches_and_sync(keys: &Keys<'_>, config: &mut Config) -> Result<(), ConfigError> {
     if let Some(value) = keys.get("files_to_sync") {
         config.sync = files_to_sync(value)?;
     }
-    let mut ignore = match keys.get("patch_generation_ignore_paths") {
-        Some(value) => {
-            let key = "patch_generation_ignore_paths";
-            let paths = string_list(key, value)?;
-            let checked: Result<Vec<_>, _> = paths
-                .iter()
-                .map(|p| check(key, p, validate::relative_path))
-                .collect();
-            checked?
-        }
+    config.patches.ignore_paths = ignore_paths(keys, &config.sync)?;
+    config.patches.id_digits = Some(id_digits(keys)?);
+    Ok(())
+}
+
+/// `patch_generation_ignore_paths` (Packit's default: none) followed, as Packit does, by the
+/// source of every sync rule, so synced files never land in patches.
+fn ignore_paths(keys: &Keys<'_>, sync: &[SyncRule]) -> Result<Vec<String>, ConfigError> {
+    let key = "patch_generation_ignore_paths";
+    let mut paths = match keys.get(key) {
+        Some(value) => string_list(key, value)?
+            .iter()
+            .map(|p| check(key, p, validate::relative_path))
+            .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
-    for rule in &config.sync {
+    for rule in sync {
         let path = pathspec_of(&rule.src);
-        if !ignore.contains(&path) {
-            ignore.push(path);
+        if !paths.contains(&path) {
+            paths.push(path);
         }
     }
-    config.patches.ignore_paths = ignore;
-    config.patches.id_digits = Some(match keys.get("patch_generation_patch_id_digits") {
-        Some(value) => {
-            let key = "patch_generation_patch_id_digits";
-            let digits = integer(key, value)?;
-            check(key, &digits.to_string(), |_| validate::id_digits(digits))?
-        }
-        None => PACKIT_DEFAULT_ID_DIGITS,
-    });
-    Ok(())
+    Ok(paths)
+}
+
+/// `patch_generation_patch_id_digits`, Packit's default 4 when absent.
+fn id_digits(keys: &Keys<'_>) -> Result<usize, ConfigError> {
+    let key = "patch_generation_patch_id_digits";
+    let Some(value) = keys.get(key) else {
+        return Ok(PACKIT_DEFAULT_ID_DIGITS);
+    };
+    let digits = integer(key, value)?;
+    check(key, &digits.to_string(), |_| validate::id_digits(digits))
 }
 
 /// A sync source as Packit passes it to the patch generator: `Path(src)` relative to the
@@ -657,6 +661,17 @@ jobs:
     fn every_known_packit_key_is_accepted() {
         let text: String = IGNORED.iter().map(|k| format!("{k}: null\n")).collect();
         assert!(load(&text).is_ok());
+    }
+
+    #[test]
+    fn docs_list_every_key_read_or_ignored() {
+        let docs = include_str!("../../docs/config.md");
+        for key in READ.iter().chain(IGNORED) {
+            assert!(
+                docs.contains(&format!("`{key}`")),
+                "{key} missing in docs/config.md"
+            );
+        }
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! `distgit.toml` wins. Unknown keys and bad values are errors naming file, key and the
 //! accepted values. See `docs/config.md` for every key.
 
+mod format_options;
 mod load;
 mod packit;
 mod toml_file;
+mod validate;
 
 pub use load::{load, ConfigError, DISTGIT_TOML, SOURCE_GIT_YAML};
 

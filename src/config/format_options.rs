@@ -78,19 +78,12 @@ const ALGORITHMS: &[&str] = &["myers", "minimal", "patience", "histogram"];
 /// Checks one `git format-patch` option against the allow-list.
 pub fn check(option: &str) -> Result<String, Invalid> {
     if !option.starts_with('-') {
-        return Err(refuse(
-            "not an option (options start with `-`; write `-U5`, not `-U` `5`)",
-        ));
+        return Err(refuse("not an option (options start with `-`; write `-U5`, not `-U` `5`)"));
     }
-    if ALLOWED
-        .iter()
-        .any(|&(name, arg)| matches(option, name, arg))
-    {
+    if ALLOWED.iter().any(|&(name, arg)| matches(option, name, arg)) {
         Ok(option.to_string())
     } else {
-        Err(refuse(
-            "option not allowed: it does not only change the patch text, or is unknown",
-        ))
+        Err(refuse("option not allowed: it does not only change the patch text, or is unknown"))
     }
 }
 
@@ -104,11 +97,7 @@ fn matches(option: &str, name: &str, arg: Arg) -> bool {
         return false;
     };
     let long = name.starts_with("--");
-    let value = if long {
-        rest.strip_prefix('=')
-    } else {
-        Some(rest)
-    };
+    let value = if long { rest.strip_prefix('=') } else { Some(rest) };
     match (arg, value) {
         (Arg::None, _) | (Arg::OptionalSimilarity, _) if rest.is_empty() => true,
         (_, None) | (Arg::None, _) => false,
@@ -272,13 +261,7 @@ mod tests {
     #[test]
     fn error_lists_the_accepted_forms() {
         let accepted = check("--stdout").unwrap_err().accepted;
-        for form in [
-            "-U<n>",
-            "--unified=<n>",
-            "-M[<n>]",
-            "--find-renames[=<n>]",
-            "--stat",
-        ] {
+        for form in ["-U<n>", "--unified=<n>", "-M[<n>]", "--find-renames[=<n>]", "--stat"] {
             assert!(accepted.contains(form), "{form} in {accepted}");
         }
         assert!(accepted.contains("--diff-algorithm=<myers|minimal|patience|histogram>"));

@@ -45,13 +45,7 @@ pub enum ConfigError {
     MissingKey { file: String, key: String },
     /// A key has a value that cannot be used.
     #[error("{file}: `{key}` = {value:?}: {why}; accepted: {accepted}")]
-    BadValue {
-        file: String,
-        key: String,
-        value: String,
-        why: String,
-        accepted: String,
-    },
+    BadValue { file: String, key: String, value: String, why: String, accepted: String },
 }
 
 /// Why a value was refused, before the file and key are known: validators return this and
@@ -65,10 +59,7 @@ pub(crate) struct Invalid {
 impl Invalid {
     /// An `Invalid` saying `why`, listing what is `accepted`.
     pub fn new(why: impl Into<String>, accepted: impl Into<String>) -> Self {
-        Invalid {
-            why: why.into(),
-            accepted: accepted.into(),
-        }
+        Invalid { why: why.into(), accepted: accepted.into() }
     }
 
     /// The [`ConfigError::BadValue`] for `value` under `key` in `file`.
@@ -86,10 +77,7 @@ impl Invalid {
 /// Parses the given file contents (`None` = file absent) into a [`Config`].
 /// `distgit.toml` wins where both set something; `Config::packit` is true when
 /// `source-git.yaml` was given.
-pub fn load(
-    distgit_toml: Option<&str>,
-    source_git_yaml: Option<&str>,
-) -> Result<Config, ConfigError> {
+pub fn load(distgit_toml: Option<&str>, source_git_yaml: Option<&str>) -> Result<Config, ConfigError> {
     let mut config = Config::default();
     if let Some(text) = source_git_yaml {
         packit::apply(text, &mut config)?;
@@ -173,20 +161,11 @@ dest = "toml.spec"
         assert_eq!(config.package.as_deref(), Some("from-toml"));
         assert_eq!(config.spec_path.as_deref(), Some(".distro/toml.spec"));
         assert_eq!(config.upstream.tag_patterns, ["release-*"]);
-        assert_eq!(
-            config.upstream.version_expression,
-            "^release-(?P<version>.+)$"
-        );
+        assert_eq!(config.upstream.version_expression, "^release-(?P<version>.+)$");
         assert_eq!(config.upstream.upstream_ref.as_deref(), Some("release-2.0"));
         assert_eq!(config.tarball.mode, TarballMode::Upstream);
-        assert_eq!(
-            config.tarball.name.as_deref(),
-            Some("{name}-{version}.tar.xz")
-        );
-        assert_eq!(
-            config.tarball.url.as_deref(),
-            Some("https://example.org/{name}-{version}.tar.xz")
-        );
+        assert_eq!(config.tarball.name.as_deref(), Some("{name}-{version}.tar.xz"));
+        assert_eq!(config.tarball.url.as_deref(), Some("https://example.org/{name}-{version}.tar.xz"));
         assert_eq!(config.patches.ignore_paths, [".distro"]);
         assert_eq!(config.patches.id_digits, Some(4));
         // Set by the YAML only (sync_changelog) except where the TOML overrides it.

@@ -135,23 +135,9 @@ impl Default for Config {
                 version_expression: DEFAULT_VERSION_EXPRESSION.into(),
                 upstream_ref: None,
             },
-            tarball: TarballConfig {
-                mode: TarballMode::Archive,
-                name: None,
-                prefix: None,
-                url: None,
-                sha512: None,
-            },
-            patches: PatchConfig {
-                ignore_paths: vec![".distro".into()],
-                format_options: Vec::new(),
-                id_digits: None,
-            },
-            spec: SpecPolicy {
-                version: Ownership::Render,
-                release: Ownership::Render,
-                changelog: Ownership::Render,
-            },
+            tarball: TarballConfig { mode: TarballMode::Archive, name: None, prefix: None, url: None, sha512: None },
+            patches: PatchConfig { ignore_paths: vec![".distro".into()], format_options: Vec::new(), id_digits: None },
+            spec: SpecPolicy { version: Ownership::Render, release: Ownership::Render, changelog: Ownership::Render },
             sync: vec![SyncRule {
                 src: ".distro/".into(),
                 dest: ".".into(),

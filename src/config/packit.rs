@@ -209,8 +209,7 @@ fn tag_template(template: &str, package: Option<&str>) -> Result<(String, String
     for piece in validate::template_pieces(template) {
         let piece = piece.map_err(|e| Invalid::new(e.why, accepted))?;
         match (piece, package) {
-            (Piece::Literal(text), _)
-            | (Piece::Placeholder("upstream_package_name"), Some(text)) => {
+            (Piece::Literal(text), _) | (Piece::Placeholder("upstream_package_name"), Some(text)) => {
                 glob.push_str(&globset::escape(text));
                 regex.push_str(&regex::escape(text));
             }
@@ -224,18 +223,12 @@ fn tag_template(template: &str, package: Option<&str>) -> Result<(String, String
                 regex.push_str("(?P<version>.+)");
             }
             (Piece::Placeholder(other), _) => {
-                return Err(Invalid::new(
-                    format!("unknown placeholder `{{{other}}}`"),
-                    accepted,
-                ));
+                return Err(Invalid::new(format!("unknown placeholder `{{{other}}}`"), accepted));
             }
         }
     }
     if versions != 1 {
-        return Err(Invalid::new(
-            "`{version}` must appear exactly once",
-            accepted,
-        ));
+        return Err(Invalid::new("`{version}` must appear exactly once", accepted));
     }
     regex.push('$');
     Ok((glob, regex))
@@ -307,20 +300,11 @@ fn files_to_sync(value: &Value) -> Result<Vec<SyncRule>, ConfigError> {
 fn sync_item(key: &str, item: &Value) -> Result<Vec<SyncRule>, ConfigError> {
     if let Value::String(path) = item {
         let path = check(key, path, validate::relative_path)?;
-        let rule = SyncRule {
-            src: path.clone(),
-            dest: path,
-            delete: false,
-            filters: Vec::new(),
-        };
+        let rule = SyncRule { src: path.clone(), dest: path, delete: false, filters: Vec::new() };
         return Ok(vec![rule]);
     }
     let Value::Mapping(mapping) = item else {
-        return Err(wrong_type(
-            key,
-            "a path or a mapping with `src` and `dest`",
-            item,
-        ));
+        return Err(wrong_type(key, "a path or a mapping with `src` and `dest`", item));
     };
     let fields = sub_keys(key, mapping, SYNC_KEYS)?;
     let src_key = format!("{key}.src");
@@ -329,11 +313,7 @@ fn sync_item(key: &str, item: &Value) -> Result<Vec<SyncRule>, ConfigError> {
         many => string_list(&src_key, many)?,
     };
     let dest_key = format!("{key}.dest");
-    let dest = check(
-        &dest_key,
-        &string(&dest_key, required(&fields, key, "dest")?)?,
-        validate::relative_path,
-    )?;
+    let dest = check(&dest_key, &string(&dest_key, required(&fields, key, "dest")?)?, validate::relative_path)?;
     let delete_key = format!("{key}.delete");
     let delete = optional(&fields, "delete").map_or(Ok(false), |v| boolean(&delete_key, v))?;
     let filters = sync_filters(&format!("{key}.filters"), optional(&fields, "filters"))?;
@@ -362,10 +342,7 @@ fn sync_filters(key: &str, value: Option<&Value>) -> Result<Vec<super::SyncFilte
         return Ok(Vec::new());
     };
     let filters = string_list(key, value)?;
-    filters
-        .iter()
-        .map(|f| check(key, f, validate::sync_filter))
-        .collect()
+    filters.iter().map(|f| check(key, f, validate::sync_filter)).collect()
 }
 
 /// `sources`: the first item names the tarball and where it comes from.
@@ -393,51 +370,28 @@ fn apply_sources(keys: &Keys<'_>, config: &mut Config) -> Result<(), ConfigError
 }
 
 /// The entries of a nested mapping, refusing keys outside `accepted`.
-fn sub_keys<'a>(
-    key: &str,
-    mapping: &'a Mapping,
-    accepted: &[&str],
-) -> Result<Vec<(&'a str, &'a Value)>, ConfigError> {
+fn sub_keys<'a>(key: &str, mapping: &'a Mapping, accepted: &[&str]) -> Result<Vec<(&'a str, &'a Value)>, ConfigError> {
     let mut fields = Vec::new();
     for (name, value) in mapping {
         match name.as_str() {
             Some(name) if accepted.contains(&name) => fields.push((name, value)),
             Some(name) => return Err(unknown_key(&format!("{key}.{name}"), accepted)),
-            None => {
-                return Err(wrong_type(
-                    &format!("{key}.{}", describe(name)),
-                    "a string key",
-                    name,
-                ))
-            }
+            None => return Err(wrong_type(&format!("{key}.{}", describe(name)), "a string key", name)),
         }
     }
     Ok(fields)
 }
 
 fn optional<'a>(fields: &[(&str, &'a Value)], name: &str) -> Option<&'a Value> {
-    fields
-        .iter()
-        .find(|(k, v)| *k == name && !v.is_null())
-        .map(|&(_, v)| v)
+    fields.iter().find(|(k, v)| *k == name && !v.is_null()).map(|&(_, v)| v)
 }
 
-fn required<'a>(
-    fields: &[(&str, &'a Value)],
-    key: &str,
-    name: &str,
-) -> Result<&'a Value, ConfigError> {
-    optional(fields, name).ok_or_else(|| ConfigError::MissingKey {
-        file: SOURCE_GIT_YAML.into(),
-        key: format!("{key}.{name}"),
-    })
+fn required<'a>(fields: &[(&str, &'a Value)], key: &str, name: &str) -> Result<&'a Value, ConfigError> {
+    optional(fields, name)
+        .ok_or_else(|| ConfigError::MissingKey { file: SOURCE_GIT_YAML.into(), key: format!("{key}.{name}") })
 }
 
-fn check<T>(
-    key: &str,
-    value: &str,
-    validate: impl FnOnce(&str) -> Result<T, Invalid>,
-) -> Result<T, ConfigError> {
+fn check<T>(key: &str, value: &str, validate: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<T, ConfigError> {
     validate(value).map_err(|e| e.at(SOURCE_GIT_YAML, key, value))
 }
 
@@ -458,21 +412,15 @@ fn string_list(key: &str, value: &Value) -> Result<Vec<String>, ConfigError> {
 }
 
 fn sequence<'a>(key: &str, value: &'a Value) -> Result<&'a Vec<Value>, ConfigError> {
-    value
-        .as_sequence()
-        .ok_or_else(|| wrong_type(key, "a list", value))
+    value.as_sequence().ok_or_else(|| wrong_type(key, "a list", value))
 }
 
 fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
-    value
-        .as_bool()
-        .ok_or_else(|| wrong_type(key, "`true` or `false`", value))
+    value.as_bool().ok_or_else(|| wrong_type(key, "`true` or `false`", value))
 }
 
 fn integer(key: &str, value: &Value) -> Result<i64, ConfigError> {
-    value
-        .as_i64()
-        .ok_or_else(|| wrong_type(key, "an integer", value))
+    value.as_i64().ok_or_else(|| wrong_type(key, "an integer", value))
 }
 
 /// A short rendering of a YAML value for messages.
@@ -497,11 +445,7 @@ fn wrong_type(key: &str, expected: &str, found: &Value) -> ConfigError {
 }
 
 fn unknown_key(key: &str, accepted: &[&str]) -> ConfigError {
-    ConfigError::UnknownKey {
-        file: SOURCE_GIT_YAML.into(),
-        key: key.into(),
-        accepted: quoted(accepted),
-    }
+    ConfigError::UnknownKey { file: SOURCE_GIT_YAML.into(), key: key.into(), accepted: quoted(accepted) }
 }
 
 /// `a`, `b`, `c` with backticks.
@@ -515,12 +459,7 @@ fn syntax_error(text: &str, error: &serde_yaml_ng::Error) -> ConfigError {
         Some(location) => (location.line(), location.column()),
         None => line_column(text, text.len()),
     };
-    ConfigError::Syntax {
-        file: SOURCE_GIT_YAML.into(),
-        line,
-        column,
-        message: error.to_string(),
-    }
+    ConfigError::Syntax { file: SOURCE_GIT_YAML.into(), line, column, message: error.to_string() }
 }
 
 #[cfg(test)]
@@ -569,10 +508,7 @@ sources:
         assert_eq!(config.spec_path.as_deref(), Some(".distro/sscg.spec"));
         assert_eq!(config.upstream.upstream_ref.as_deref(), Some("sscg-3.0.5"));
         assert_eq!(config.upstream.tag_patterns, ["*"]);
-        assert_eq!(
-            config.upstream.version_expression,
-            DEFAULT_VERSION_EXPRESSION
-        );
+        assert_eq!(config.upstream.version_expression, DEFAULT_VERSION_EXPRESSION);
         assert_eq!(config.patches.ignore_paths, [".distro"]);
         assert_eq!(config.patches.id_digits, Some(1));
         assert_eq!(config.spec.version, Ownership::Render);
@@ -594,12 +530,7 @@ sources:
         );
         assert_eq!(config.tarball.mode, TarballMode::Archive);
         assert_eq!(config.tarball.name.as_deref(), Some("sscg-3.0.3.tar.gz"));
-        assert!(config
-            .tarball
-            .url
-            .as_deref()
-            .unwrap()
-            .ends_with("/sscg-3.0.3.tar.gz"));
+        assert!(config.tarball.url.as_deref().unwrap().ends_with("/sscg-3.0.3.tar.gz"));
     }
 
     /// redhat-plumbers/dracut-fedora: comments, jobs, extra ignore paths, a commit id as ref.
@@ -644,14 +575,8 @@ jobs:
 ";
         let config = load(text).unwrap();
         // Packit adds the sync sources (`.distro/` → `.distro`) to the ignore paths.
-        assert_eq!(
-            config.patches.ignore_paths,
-            [".distro/", ".packit.yml", ".github/", "test/", ".distro"]
-        );
-        assert_eq!(
-            config.upstream.upstream_ref.as_deref(),
-            Some("97c5568ec42abd5e6035f0cfa9d319ae6ae4e50a")
-        );
+        assert_eq!(config.patches.ignore_paths, [".distro/", ".packit.yml", ".github/", "test/", ".distro"]);
+        assert_eq!(config.upstream.upstream_ref.as_deref(), Some("97c5568ec42abd5e6035f0cfa9d319ae6ae4e50a"));
         assert_eq!(config.sync[0].filters.len(), 7);
         assert_eq!(config.upstream.tag_patterns, ["*"]);
         assert_eq!(config.upstream.version_expression, "^(?P<version>.+)$");
@@ -667,19 +592,14 @@ jobs:
     fn docs_list_every_key_read_or_ignored() {
         let docs = include_str!("../../docs/config.md");
         for key in READ.iter().chain(IGNORED) {
-            assert!(
-                docs.contains(&format!("`{key}`")),
-                "{key} missing in docs/config.md"
-            );
+            assert!(docs.contains(&format!("`{key}`")), "{key} missing in docs/config.md");
         }
     }
 
     #[test]
     fn unknown_top_level_key() {
         let err = load("upstream_ref: v1\nupstream_tag: v{version}\n").unwrap_err();
-        let ConfigError::UnknownKey { key, accepted, .. } = &err else {
-            panic!("{err:?}")
-        };
+        let ConfigError::UnknownKey { key, accepted, .. } = &err else { panic!("{err:?}") };
         assert_eq!(key, "upstream_tag");
         assert!(accepted.contains("upstream_tag_template"));
     }
@@ -707,10 +627,7 @@ jobs:
                     upstream_package_name: my.pkg";
         let config = load(text).unwrap();
         assert_eq!(config.upstream.tag_patterns, ["my.pkg-*.rel[*]"]);
-        assert_eq!(
-            config.upstream.version_expression,
-            "^my\\.pkg\\-(?P<version>.+)\\.rel\\*$"
-        );
+        assert_eq!(config.upstream.version_expression, "^my\\.pkg\\-(?P<version>.+)\\.rel\\*$");
         let config = load("upstream_tag_template: '{upstream_package_name}-{version}'").unwrap();
         assert_eq!(config.upstream.tag_patterns, ["*-*"]);
         assert_eq!(config.upstream.version_expression, "^.+\\-(?P<version>.+)$");
@@ -804,9 +721,7 @@ jobs:
     #[test]
     fn syntax_error_has_line_and_column() {
         let err = load("upstream_ref: v1\nfiles_to_sync: [a\nspecfile_path: x\n").unwrap_err();
-        let ConfigError::Syntax { line, .. } = &err else {
-            panic!("{err:?}")
-        };
+        let ConfigError::Syntax { line, .. } = &err else { panic!("{err:?}") };
         assert_eq!(*line, 3);
         insta::assert_snapshot!(err.to_string(), @".distro/source-git.yaml:3:14: syntax error: did not find expected ',' or ']' at line 3 column 14, while parsing a flow sequence at line 2 column 16");
     }

@@ -61,10 +61,7 @@ struct RawPatches {
 
 /// `[spec]`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a [spec] table (the spec file's path is `spec.path`)"
-)]
+#[serde(deny_unknown_fields, expecting = "a [spec] table (the spec file's path is `spec.path`)")]
 struct RawSpec {
     path: Option<String>,
     version: Option<String>,
@@ -74,10 +71,7 @@ struct RawSpec {
 
 /// One `[[sync]]` rule.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a [[sync]] table with `src` and `dest`"
-)]
+#[serde(deny_unknown_fields, expecting = "a [[sync]] table with `src` and `dest`")]
 struct RawSync {
     src: String,
     dest: String,
@@ -112,11 +106,7 @@ pub fn apply(text: &str, config: &mut Config) -> Result<(), ConfigError> {
 }
 
 /// Runs `validate` on `value`, naming `key` in the error.
-fn check<T>(
-    key: &str,
-    value: &str,
-    validate: impl FnOnce(&str) -> Result<T, Invalid>,
-) -> Result<T, ConfigError> {
+fn check<T>(key: &str, value: &str, validate: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<T, ConfigError> {
     validate(value).map_err(|e| e.at(DISTGIT_TOML, key, value))
 }
 
@@ -190,14 +180,11 @@ fn apply_patches(raw: &RawPatches, config: &mut Config) -> Result<(), ConfigErro
         patches.ignore_paths = check_all("patches.ignore_paths", paths, validate::relative_path)?;
     }
     if let Some(options) = &raw.format_options {
-        patches.format_options =
-            check_all("patches.format_options", options, format_options::check)?;
+        patches.format_options = check_all("patches.format_options", options, format_options::check)?;
     }
     if let Some(digits) = raw.id_digits {
         let value = digits.to_string();
-        patches.id_digits = Some(check("patches.id_digits", &value, |_| {
-            validate::id_digits(digits)
-        })?);
+        patches.id_digits = Some(check("patches.id_digits", &value, |_| validate::id_digits(digits))?);
     }
     Ok(())
 }
@@ -221,10 +208,7 @@ fn apply_spec(raw: &RawSpec, config: &mut Config) -> Result<(), ConfigError> {
 }
 
 fn sync_rules(raw: &[RawSync]) -> Result<Vec<SyncRule>, ConfigError> {
-    raw.iter()
-        .enumerate()
-        .map(|(i, rule)| sync_rule(i, rule))
-        .collect()
+    raw.iter().enumerate().map(|(i, rule)| sync_rule(i, rule)).collect()
 }
 
 fn sync_rule(index: usize, raw: &RawSync) -> Result<SyncRule, ConfigError> {
@@ -234,9 +218,7 @@ fn sync_rule(index: usize, raw: &RawSync) -> Result<SyncRule, ConfigError> {
         src: check(&key("src"), &raw.src, validate::relative_path)?,
         dest: check(&key("dest"), &raw.dest, validate::relative_path)?,
         delete: raw.delete,
-        filters: filters
-            .map(|f| check(&key("filters"), f, validate::sync_filter))
-            .collect::<Result<_, _>>()?,
+        filters: filters.map(|f| check(&key("filters"), f, validate::sync_filter)).collect::<Result<_, _>>()?,
     })
 }
 
@@ -251,12 +233,7 @@ fn parse(text: &str) -> Result<RawFile, ConfigError> {
 
 fn syntax_error(text: &str, error: &toml::de::Error) -> ConfigError {
     let (line, column) = error.span().map_or((0, 0), |s| line_column(text, s.start));
-    ConfigError::Syntax {
-        file: DISTGIT_TOML.into(),
-        line,
-        column,
-        message: error.message().trim().to_string(),
-    }
+    ConfigError::Syntax { file: DISTGIT_TOML.into(), line, column, message: error.message().trim().to_string() }
 }
 
 /// An error found while matching the document to the schema: an unknown key or a value of
@@ -265,37 +242,18 @@ fn schema_error(text: &str, path: String, error: &toml::de::Error) -> ConfigErro
     let message = error.message().trim();
     if let Some((key, accepted)) = parse_unknown_field(message) {
         let parent = path.rsplit_once('.').map_or("", |(parent, _)| parent);
-        let key = if parent.is_empty() || path == key {
-            key.to_string()
-        } else {
-            format!("{parent}.{key}")
-        };
-        return ConfigError::UnknownKey {
-            file: DISTGIT_TOML.into(),
-            key,
-            accepted,
-        };
+        let key = if parent.is_empty() || path == key { key.to_string() } else { format!("{parent}.{key}") };
+        return ConfigError::UnknownKey { file: DISTGIT_TOML.into(), key, accepted };
     }
     if let Some(field) = parse_missing_field(message) {
-        let key = if path == "." {
-            field.to_string()
-        } else {
-            format!("{path}.{field}")
-        };
-        return ConfigError::MissingKey {
-            file: DISTGIT_TOML.into(),
-            key,
-        };
+        let key = if path == "." { field.to_string() } else { format!("{path}.{field}") };
+        return ConfigError::MissingKey { file: DISTGIT_TOML.into(), key };
     }
     let at = error.span().map_or(String::new(), |s| {
         let (line, column) = line_column(text, s.start);
         format!(" (line {line}, column {column})")
     });
-    ConfigError::WrongType {
-        file: DISTGIT_TOML.into(),
-        key: path,
-        message: format!("{message}{at}"),
-    }
+    ConfigError::WrongType { file: DISTGIT_TOML.into(), key: path, message: format!("{message}{at}") }
 }
 
 /// Reads serde's "missing field `x`" message.
@@ -309,10 +267,8 @@ fn parse_unknown_field(message: &str) -> Option<(&str, String)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, rest) = rest.split_once('`')?;
     let expected = rest.strip_prefix(", ")?;
-    let accepted = expected
-        .strip_prefix("expected one of ")
-        .or_else(|| expected.strip_prefix("expected "))
-        .unwrap_or(expected);
+    let accepted =
+        expected.strip_prefix("expected one of ").or_else(|| expected.strip_prefix("expected ")).unwrap_or(expected);
     Some((key, accepted.replace(" or ", ", ")))
 }
 
@@ -380,27 +336,14 @@ dest = "LICENSE"
         assert_eq!(config.upstream.version_expression, "^v(?P<version>.*)$");
         assert_eq!(config.upstream.upstream_ref.as_deref(), Some("v1.2.3"));
         assert_eq!(config.tarball.mode, TarballMode::Upstream);
-        assert_eq!(
-            config.tarball.name.as_deref(),
-            Some("{name}-{version}.tar.gz")
-        );
+        assert_eq!(config.tarball.name.as_deref(), Some("{name}-{version}.tar.gz"));
         assert_eq!(config.tarball.prefix.as_deref(), Some("{name}-{tag}"));
-        assert_eq!(
-            config.tarball.url.as_deref(),
-            Some("https://example.org/{name}-{version}.tar.gz")
-        );
+        assert_eq!(config.tarball.url.as_deref(), Some("https://example.org/{name}-{version}.tar.gz"));
         assert_eq!(config.tarball.sha512, Some("ab".repeat(64)));
         assert_eq!(config.patches.ignore_paths, [".distro", ".packit.yaml"]);
         assert_eq!(
             config.patches.format_options,
-            [
-                "--no-signature",
-                "--zero-commit",
-                "-U5",
-                "--stat=80",
-                "--summary",
-                "--patience"
-            ]
+            ["--no-signature", "--zero-commit", "-U5", "--stat=80", "--summary", "--patience"]
         );
         assert_eq!(config.patches.id_digits, Some(4));
         assert_eq!(config.spec.version, Ownership::Spec);
@@ -413,17 +356,9 @@ dest = "LICENSE"
                     src: ".distro/".into(),
                     dest: ".".into(),
                     delete: true,
-                    filters: vec![
-                        SyncFilter::Protect(".git*".into()),
-                        SyncFilter::Exclude("source-git.yaml".into()),
-                    ],
+                    filters: vec![SyncFilter::Protect(".git*".into()), SyncFilter::Exclude("source-git.yaml".into()),],
                 },
-                SyncRule {
-                    src: "LICENSE".into(),
-                    dest: "LICENSE".into(),
-                    delete: false,
-                    filters: vec![],
-                },
+                SyncRule { src: "LICENSE".into(), dest: "LICENSE".into(), delete: false, filters: vec![] },
             ]
         );
         assert!(!config.packit);
@@ -455,10 +390,7 @@ dest = "LICENSE"
             ("[tarball]\nbogus = 1", "tarball.bogus"),
             ("[patches]\nbogus = 1", "patches.bogus"),
             ("[spec]\nbogus = 1", "spec.bogus"),
-            (
-                "[[sync]]\nsrc = \"a\"\ndest = \"b\"\nbogus = 1",
-                "sync[0].bogus",
-            ),
+            ("[[sync]]\nsrc = \"a\"\ndest = \"b\"\nbogus = 1", "sync[0].bogus"),
             ("[bogus]\nx = 1", "bogus"),
         ];
         for (text, key) in cases {
@@ -522,13 +454,8 @@ dest = "LICENSE"
     fn disallowed_format_option() {
         let text = "[patches]\nformat_options = [\"--zero-commit\", \"--stdout\"]";
         let err = load(text).unwrap_err();
-        let ConfigError::BadValue { key, value, .. } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(
-            (key.as_str(), value.as_str()),
-            ("patches.format_options", "--stdout")
-        );
+        let ConfigError::BadValue { key, value, .. } = &err else { panic!("{err:?}") };
+        assert_eq!((key.as_str(), value.as_str()), ("patches.format_options", "--stdout"));
         assert!(err.to_string().contains("--unified=<n>"));
         assert!(error("[patches]\nformat_options = [\"5\"]").contains("not an option"));
     }
@@ -536,9 +463,7 @@ dest = "LICENSE"
     #[test]
     fn syntax_error_has_line_and_column() {
         let err = load("package = \"foo\"\n[tarball\nmode = 1").unwrap_err();
-        let ConfigError::Syntax { line, column, .. } = &err else {
-            panic!("{err:?}")
-        };
+        let ConfigError::Syntax { line, column, .. } = &err else { panic!("{err:?}") };
         assert_eq!((*line, *column), (2, 9));
         insta::assert_snapshot!(err.to_string(), @".distro/distgit.toml:2:9: syntax error: unclosed table, expected `]`");
     }
@@ -560,10 +485,7 @@ dest = "LICENSE"
         assert!(error(filter).contains("`sync[0].filters`"));
         assert_eq!(
             load("[[sync]]\nsrc = \"a\""),
-            Err(ConfigError::MissingKey {
-                file: DISTGIT_TOML.into(),
-                key: "sync[0].dest".into()
-            })
+            Err(ConfigError::MissingKey { file: DISTGIT_TOML.into(), key: "sync[0].dest".into() })
         );
         assert!(error("[upstream]\ntag_pattern = 5").contains("a glob or a list of globs"));
         assert!(error("spec = \".distro/foo.spec\"").contains("`spec.path`"));

@@ -11,16 +11,9 @@ pub const TEMPLATE_PLACEHOLDERS: &[&str] = &["name", "version", "tag"];
 
 /// Checks a package name: RPM name characters only.
 pub fn package_name(value: &str) -> Result<String, Invalid> {
-    let ok = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._+".contains(c));
-    ok.then(|| value.to_string()).ok_or_else(|| {
-        Invalid::new(
-            "not a package name",
-            "a non-empty name of ASCII letters, digits and `-._+`",
-        )
-    })
+    let ok = !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "-._+".contains(c));
+    ok.then(|| value.to_string())
+        .ok_or_else(|| Invalid::new("not a package name", "a non-empty name of ASCII letters, digits and `-._+`"))
 }
 
 /// Checks a path relative to the repository root: non-empty, not absolute, no `..`.
@@ -35,10 +28,7 @@ pub fn relative_path(value: &str) -> Result<String, Invalid> {
         None
     };
     match why {
-        Some(why) => Err(Invalid::new(
-            why,
-            "a path relative to the repository root, e.g. `.distro/foo.spec`",
-        )),
+        Some(why) => Err(Invalid::new(why, "a path relative to the repository root, e.g. `.distro/foo.spec`")),
         None => Ok(value.to_string()),
     }
 }
@@ -67,18 +57,16 @@ fn glob_accepted() -> &'static str {
 
 /// Checks a regular expression with the `regex` crate.
 pub fn version_regex(value: &str) -> Result<String, Invalid> {
-    regex::Regex::new(value)
-        .map(|_| value.to_string())
-        .map_err(|e| {
-            let text = e.to_string();
-            let last = text.lines().last().unwrap_or_default();
-            let detail = last.trim().trim_start_matches("error: ");
-            Invalid::new(
-                format!("bad regular expression: {detail}"),
-                "a regular expression (Rust `regex` syntax) whose group `version` (else group 1, \
+    regex::Regex::new(value).map(|_| value.to_string()).map_err(|e| {
+        let text = e.to_string();
+        let last = text.lines().last().unwrap_or_default();
+        let detail = last.trim().trim_start_matches("error: ");
+        Invalid::new(
+            format!("bad regular expression: {detail}"),
+            "a regular expression (Rust `regex` syntax) whose group `version` (else group 1, \
                  else the whole match) is the version, e.g. `^v(?P<version>.+)$`",
-            )
-        })
+        )
+    })
 }
 
 /// Checks a tarball template: every `{...}` must be one of [`TEMPLATE_PLACEHOLDERS`].
@@ -94,10 +82,7 @@ pub fn template(value: &str) -> Result<String, Invalid> {
 }
 
 fn template_error(why: String) -> Invalid {
-    Invalid::new(
-        why,
-        "text with the placeholders `{name}`, `{version}`, `{tag}` (no other braces)",
-    )
+    Invalid::new(why, "text with the placeholders `{name}`, `{version}`, `{tag}` (no other braces)")
 }
 
 /// A piece of a `{placeholder}` template.
@@ -126,9 +111,7 @@ pub fn template_pieces(value: &str) -> impl Iterator<Item = Result<Piece<'_>, In
             return Some(Ok(Piece::Literal(literal)));
         }
         let close = rest.find('}').filter(|_| rest.starts_with('{'));
-        let inner = close
-            .and_then(|c| rest.get(1..c))
-            .filter(|s| !s.contains('{'));
+        let inner = close.and_then(|c| rest.get(1..c)).filter(|s| !s.contains('{'));
         match (close, inner) {
             (Some(c), Some(name)) => {
                 rest = rest.get(c + 1..).unwrap_or("");
@@ -158,10 +141,7 @@ pub fn tarball_mode(value: &str) -> Result<TarballMode, Invalid> {
     match value {
         "archive" => Ok(TarballMode::Archive),
         "upstream" => Ok(TarballMode::Upstream),
-        _ => Err(Invalid::new(
-            "unknown tarball mode",
-            "`archive`, `upstream`",
-        )),
+        _ => Err(Invalid::new("unknown tarball mode", "`archive`, `upstream`")),
     }
 }
 
@@ -223,12 +203,7 @@ mod tests {
     fn template_pieces_split_literals_and_placeholders() {
         assert_eq!(
             pieces("{name}-{version}.tar.gz"),
-            [
-                Piece::Placeholder("name"),
-                Piece::Literal("-"),
-                Piece::Placeholder("version"),
-                Piece::Literal(".tar.gz"),
-            ]
+            [Piece::Placeholder("name"), Piece::Literal("-"), Piece::Placeholder("version"), Piece::Literal(".tar.gz"),]
         );
         assert_eq!(pieces("plain"), [Piece::Literal("plain")]);
     }
@@ -255,19 +230,10 @@ mod tests {
 
     #[test]
     fn filters_long_and_short_forms() {
-        assert_eq!(
-            sync_filter("protect .git*"),
-            Ok(SyncFilter::Protect(".git*".into()))
-        );
+        assert_eq!(sync_filter("protect .git*"), Ok(SyncFilter::Protect(".git*".into())));
         assert_eq!(sync_filter("- a b"), Ok(SyncFilter::Exclude("a b".into())));
-        assert_eq!(
-            sync_filter("+ *.spec"),
-            Ok(SyncFilter::Include("*.spec".into()))
-        );
-        assert_eq!(
-            sync_filter("P sources"),
-            Ok(SyncFilter::Protect("sources".into()))
-        );
+        assert_eq!(sync_filter("+ *.spec"), Ok(SyncFilter::Include("*.spec".into())));
+        assert_eq!(sync_filter("P sources"), Ok(SyncFilter::Protect("sources".into())));
         assert!(sync_filter("hide foo").is_err());
         assert!(sync_filter("exclude").is_err());
         assert!(sync_filter("-! foo").is_err());

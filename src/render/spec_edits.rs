@@ -8,6 +8,9 @@ use crate::snapshot::SourceSnapshot;
 use crate::spec::{NewPatch, Spec, SpecEdits};
 use std::collections::BTreeMap;
 
+/// Renders the file set for a given set of spec edits.
+pub type BuildFn<'a> = dyn Fn(&SpecEdits) -> Result<BTreeMap<String, Vec<u8>>, RenderError> + 'a;
+
 /// Version and Patch-line edits; also returns the number of each series patch.
 pub fn patch_edits(
     spec: &Spec,
@@ -59,7 +62,7 @@ pub fn release_and_changelog(
     snapshot: &SourceSnapshot,
     series: &[SeriesPatch],
     layout: &Layout,
-    build: &dyn Fn(&SpecEdits) -> Result<BTreeMap<String, Vec<u8>>, RenderError>,
+    build: &BuildFn<'_>,
 ) -> Result<(SpecEdits, bool), RenderError> {
     let own_release = config.spec.release == Ownership::Render && !spec.uses_autorelease() && spec.release().is_some();
     let own_changelog = config.spec.changelog == Ownership::Render && !spec.uses_autochangelog();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Base of the fixed commit timestamps (2026-11-21T00:00:00Z).
-pub const EPOCH: i64 = 1_795_305_600;
+pub const EPOCH: i64 = 1_795_219_200;
 
 /// A command with user/system config ignored and the locale fixed.
 pub fn hermetic(program: &str, home: &Path) -> Command {

@@ -37,10 +37,10 @@ fn patches_equal_git_format_patch_for_each_option_set() {
     plain_downstream(&repo);
     let option_sets: [&[&str]; 5] = [
         &[],
-        &["-N", "--no-signature", "--zero-commit"],
+        &["-N", "-k", "--no-signature", "--zero-commit"],
         &["-U5", "--stat=80", "--summary"],
         &["--patience", "--full-index", "--no-renames"],
-        &["--histogram", "-k", "--subject-prefix=PATCH hello", "--signature=custom"],
+        &["--histogram", "--subject-prefix=PATCH hello", "--signature=custom", "--minimal"],
     ];
     for (i, options) in option_sets.iter().enumerate() {
         repo.write(".distro/distgit.toml", toml_list(options));

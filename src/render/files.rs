@@ -2,7 +2,7 @@
 //! and what the render removes from the previous dist-git.
 
 use super::series::SeriesPatch;
-use crate::config::{Config, SyncFilter, SyncRule};
+use crate::config::{Config, SyncFilter, SyncRule, DISTGIT_TOML, SOURCE_GIT_YAML};
 use crate::snapshot::{PreviousDistGit, TarballArtifact};
 use crate::spec::Spec;
 use globset::{GlobBuilder, GlobMatcher};
@@ -28,6 +28,9 @@ impl Layout {
         let mut synced = BTreeMap::new();
         for rule in &config.sync {
             for (src, dest) in sync_rule(rule, files) {
+                if is_config_file(&src) {
+                    continue;
+                }
                 synced.entry(src).or_insert(dest);
             }
         }
@@ -167,6 +170,11 @@ fn sync_rule(rule: &SyncRule, files: &BTreeMap<String, Vec<u8>>) -> Vec<(String,
         .filter(|(_, rel)| included(rel))
         .map(|(path, rel)| (path.clone(), format!("{dest}{rel}")))
         .collect()
+}
+
+/// The tool's and Packit's config never reach dist-git as they are, whatever the rules say.
+fn is_config_file(src: &str) -> bool {
+    src == DISTGIT_TOML || src == SOURCE_GIT_YAML
 }
 
 /// `.` → ``, `dir` → `dir/`.

@@ -166,7 +166,35 @@ fn patch_anchor(spec: &Spec) -> usize {
     last(&|t| t.base == "patch")
         .or_else(|| last(&|t| t.base == "source"))
         .or_else(|| last(&|t| t.main && (t.key == "version" || t.key == "release")))
-        .unwrap_or(0)
+        .map_or(0, |line| outside_conditionals(spec, line))
+}
+
+/// `line`, or the `%endif` closing the outermost conditional around it, so new Patch lines
+/// are never made conditional by accident.
+fn outside_conditionals(spec: &Spec, line: usize) -> usize {
+    let directive = |i: usize| {
+        let span = spec.lines[i];
+        let text = spec.text[span.start..span.end].trim_start();
+        if text.starts_with("%if") {
+            1
+        } else if text.starts_with("%endif") {
+            -1
+        } else {
+            0
+        }
+    };
+    let depth: i32 = (0..=line).map(directive).sum::<i32>().max(0);
+    if depth == 0 {
+        return line;
+    }
+    let mut open = depth;
+    for i in line + 1..spec.lines.len() {
+        open += directive(i);
+        if open <= 0 {
+            return i;
+        }
+    }
+    line
 }
 
 /// The whitespace between a new tag and its file name: the column of the last existing

@@ -121,13 +121,16 @@ sources:
 - path: hello-1.0.tar.gz
   url: https://example.org/hello/archive/v1.0/hello-1.0.tar.gz
 ";
-    add_distro(&repo, &[(".distro/source-git.yaml", yaml)]);
+    let toml = "[spec]\nversion = \"render\"\n";
+    add_distro(&repo, &[(".distro/source-git.yaml", yaml), (".distro/distgit.toml", toml)]);
     plain_downstream(&repo);
     let out = repo.path("out");
     repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
     let spec = std::fs::read_to_string(out.join("hello.spec")).expect("spec");
     assert!(spec.contains("\nPatch0001: "), "Packit digits honoured:\n{spec}");
-    assert!(!out.join("source-git.yaml").exists() && !out.join(".gitignore").exists());
+    for config_or_ignored in ["source-git.yaml", "distgit.toml", ".gitignore"] {
+        assert!(!out.join(config_or_ignored).exists(), "{config_or_ignored} must not be synced");
+    }
     assert_rpmbuild(&out, &repo.path("rpmbuild"));
     assert_git_am_reproduces(&repo, &out, &patch_order(&repo));
 }

@@ -176,6 +176,7 @@ pub fn sync_filter(value: &str) -> Result<SyncFilter, Invalid> {
         _ => None,
     };
     match make {
+        Some(_) if globset::Glob::new(pattern.trim_matches('/')).is_err() => Err(filter_error("bad glob pattern")),
         Some(make) if !pattern.is_empty() => Ok(make(pattern.to_string())),
         Some(_) => Err(filter_error("missing pattern")),
         None => Err(filter_error("unknown or unsupported filter rule")),
@@ -237,6 +238,7 @@ mod tests {
         assert!(sync_filter("hide foo").is_err());
         assert!(sync_filter("exclude").is_err());
         assert!(sync_filter("-! foo").is_err());
+        assert!(sync_filter("exclude [a").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `git distgit` command line: argument parsing, dispatch, and the one place where errors
 //! become messages and exit codes.
 
+mod completions;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Render(render::RenderArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -44,6 +46,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let dir = cli.directory.unwrap_or_else(|| PathBuf::from("."));
     match cli.command {
         Command::Render(args) => render::cmd_render(&dir, &args, out),
+        Command::Completions(args) => completions::cmd_completions(&args, out),
     }
 }
 

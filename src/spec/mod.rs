@@ -14,7 +14,7 @@ use std::ops::Range;
 
 /// A spec that cannot be read or edited.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{path}:{line}: {message}")]
+#[error("{path}{}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct SpecError {
     pub path: String,
     /// 1-based line number (0 when the error is about the whole file).

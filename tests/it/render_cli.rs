@@ -75,3 +75,10 @@ fn help_has_examples() {
     let repo = hello_upstream();
     insta::assert_snapshot!(repo.distgit_ok(&["render", "--help"]));
 }
+
+#[test]
+fn completions_are_generated() {
+    let repo = Repo::init();
+    let script = repo.distgit_ok(&["completions", "bash"]);
+    assert!(script.contains("render") && script.contains("--diff"), "{script}");
+}

@@ -207,7 +207,8 @@ fn malformed_specs_are_rejected_with_a_line() {
         let err = parse_err(text);
         assert_eq!(err.line, line, "{err}");
         assert!(err.message.contains(message), "{err}");
-        assert!(err.to_string().starts_with(&format!("pkg.spec:{line}: ")), "{err}");
+        let prefix = if line > 0 { format!("pkg.spec:{line}: ") } else { "pkg.spec: ".to_owned() };
+        assert!(err.to_string().starts_with(&prefix), "{err}");
     }
 }
 

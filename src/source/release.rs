@@ -29,25 +29,29 @@ fn git_err(what: &str) -> impl FnOnce(gix::Error) -> ReleaseError + '_ {
     move |e| ReleaseError::Git { what: what.into(), message: e.to_string() }
 }
 
-/// Chooses the release for `candidate`.
+/// Chooses the release for `candidate`. `spec_version` is the version used when an explicit
+/// upstream ref is a bare commit that no tag names.
 pub fn find(
     repo: &gix::Repository,
     candidate: ObjectId,
     config: &UpstreamConfig,
     matcher: &TagMatcher,
+    spec_version: &str,
 ) -> Result<Release, ReleaseError> {
     match &config.upstream_ref {
-        Some(reference) => from_ref(repo, candidate, reference, matcher),
+        Some(reference) => from_ref(repo, candidate, reference, matcher, spec_version),
         None => nearest_tag(repo, candidate, config, matcher),
     }
 }
 
-/// The release named by Packit's `upstream_ref` (a tag name or a commit id).
+/// The release named by Packit's `upstream_ref`: a tag name (version from the tag), or a commit
+/// id (version from a tag on it, else from the spec).
 fn from_ref(
     repo: &gix::Repository,
     candidate: ObjectId,
     reference: &str,
     matcher: &TagMatcher,
+    spec_version: &str,
 ) -> Result<Release, ReleaseError> {
     let spec = format!("{reference}^{{commit}}");
     let commit = repo
@@ -59,13 +63,13 @@ fn from_ref(
         let (commit, candidate) = (commit.to_string(), candidate.to_string());
         return Err(ReleaseError::NotAncestor { reference: reference.into(), commit, candidate });
     }
-    let version = match matcher.version_of(reference) {
-        Ok(v) => v,
-        Err(err) => tags_by_commit(repo)?
-            .get(&commit)
-            .and_then(|tags| best_tag(tags, matcher, |_| true))
-            .map(|(_, v)| v)
-            .ok_or(err)?,
+    let is_tag = repo.find_reference(format!("refs/tags/{reference}").as_str()).is_ok();
+    let version = if is_tag {
+        matcher.version_of(reference)?
+    } else {
+        let tags = tags_by_commit(repo)?;
+        let tagged = tags.get(&commit).and_then(|tags| best_tag(tags, matcher, |_| true));
+        tagged.map_or_else(|| spec_version.to_owned(), |(_, v)| v)
     };
     Ok(Release { tag: reference.into(), commit: commit.to_string(), version })
 }

@@ -82,3 +82,25 @@ fn completions_are_generated() {
     let script = repo.distgit_ok(&["completions", "bash"]);
     assert!(script.contains("render") && script.contains("--diff"), "{script}");
 }
+
+#[test]
+fn upstream_ref_commit_id_without_tag_takes_the_spec_version() {
+    let repo = hello_upstream();
+    let untagged = repo.git(&["rev-parse", "HEAD~2"]);
+    assert_eq!(repo.git(&["tag", "--points-at", &untagged]), "", "fixture: no tag there");
+    let yaml = format!("upstream_ref: {untagged}\nspecfile_path: .distro/hello.spec\n");
+    add_distro(&repo, &[(".distro/source-git.yaml", yaml.as_str())]);
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    assert_eq!(json["release_commit"], untagged);
+    assert_eq!(json["version"], "0.9", "from the spec, since no tag names the commit");
+    assert_eq!(json["patches"][0]["file"], "0001-Document-the-project.patch");
+}
+
+#[test]
+fn upstream_ref_tag_gives_its_version() {
+    let repo = hello_upstream();
+    add_distro(&repo, &[(".distro/distgit.toml", "[upstream]\nref = \"v0.9\"\n")]);
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    assert_eq!(json["tag"], "v0.9");
+    assert_eq!(json["version"], "0.9");
+}

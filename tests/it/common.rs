@@ -220,3 +220,11 @@ pub fn plain_downstream(repo: &Repo) {
     repo.write("dos.txt", "line one\r\nline 2\r\nline three\r\n");
     repo.commit("Fix a CRLF file");
 }
+
+/// The `hello` fixture: upstream, `.distro/`, and the plain downstream commits.
+pub fn hello_package() -> Repo {
+    let repo = hello_upstream();
+    add_distro(&repo, &[]);
+    plain_downstream(&repo);
+    repo
+}

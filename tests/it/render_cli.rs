@@ -2,29 +2,22 @@
 
 use crate::common::*;
 
-fn hello() -> Repo {
-    let repo = hello_upstream();
-    add_distro(&repo, &[]);
-    plain_downstream(&repo);
-    repo
-}
-
 #[test]
 fn summary_without_options() {
-    let repo = hello();
+    let repo = hello_package();
     insta::assert_snapshot!(repo.distgit_ok(&["render"]));
 }
 
 #[test]
 fn json_summary() {
-    let repo = hello();
+    let repo = hello_package();
     let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
     insta::assert_json_snapshot!(json);
 }
 
 #[test]
 fn rev_selects_the_candidate() {
-    let repo = hello();
+    let repo = hello_package();
     let json: serde_json::Value =
         serde_json::from_str(&repo.distgit_ok(&["render", "--json", "--rev", "HEAD~3"])).expect("json");
     assert_eq!(json["candidate"], repo.git(&["rev-parse", "HEAD~3"]));
@@ -33,7 +26,7 @@ fn rev_selects_the_candidate() {
 
 #[test]
 fn diff_against_a_checkout_shows_only_changes() {
-    let repo = hello();
+    let repo = hello_package();
     let first = repo.path("first");
     repo.distgit_ok(&["render", "--out", first.to_str().expect("utf-8")]);
     assert_eq!(repo.distgit_ok(&["render", "--diff", first.to_str().expect("utf-8")]), "");
@@ -47,7 +40,7 @@ fn diff_against_a_checkout_shows_only_changes() {
 
 #[test]
 fn stale_patches_are_deleted_in_the_diff() {
-    let repo = hello();
+    let repo = hello_package();
     let first = repo.path("first");
     repo.distgit_ok(&["render", "--out", first.to_str().expect("utf-8")]);
     repo.git(&["reset", "-q", "--hard", "HEAD~1"]);

@@ -32,9 +32,7 @@ fn toml_list(options: &[&str]) -> String {
 
 #[test]
 fn patches_equal_git_format_patch_for_each_option_set() {
-    let repo = hello_upstream();
-    add_distro(&repo, &[]);
-    plain_downstream(&repo);
+    let repo = hello_package();
     let option_sets: [&[&str]; 5] = [
         &[],
         &["-N", "-k", "--no-signature", "--zero-commit"],
@@ -59,9 +57,7 @@ fn patches_equal_git_format_patch_for_each_option_set() {
 
 #[test]
 fn repository_config_does_not_change_the_patches() {
-    let repo = hello_upstream();
-    add_distro(&repo, &[]);
-    plain_downstream(&repo);
+    let repo = hello_package();
     let expected = git_format_patch(&repo, &[]);
     for (key, value) in
         [("diff.noprefix", "true"), ("format.signature", "x"), ("core.autocrlf", "true"), ("diff.context", "7")]
@@ -76,9 +72,7 @@ fn repository_config_does_not_change_the_patches() {
 
 #[test]
 fn tarball_equals_git_archive_piped_to_gzip_n() {
-    let repo = hello_upstream();
-    add_distro(&repo, &[]);
-    plain_downstream(&repo);
+    let repo = hello_package();
     let out = repo.path("out");
     repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
     let script = "git archive --format=tar --prefix=hello-1.0/ v1.0 | gzip -n | sha512sum | cut -d' ' -f1";

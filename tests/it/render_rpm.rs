@@ -80,9 +80,7 @@ fn rendered_dist_git_builds_and_patches_reproduce_the_tree() {
     if !require_tool("rpmbuild") {
         return;
     }
-    let repo = hello_upstream();
-    add_distro(&repo, &[]);
-    plain_downstream(&repo);
+    let repo = hello_package();
     trailer_downstream(&repo);
     let out = repo.path("out");
     repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);

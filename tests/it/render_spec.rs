@@ -20,16 +20,9 @@ fn spec_of(dir: &std::path::Path) -> String {
     std::fs::read_to_string(dir.join("hello.spec")).expect("spec")
 }
 
-fn hello_with_commits() -> Repo {
-    let repo = hello_upstream();
-    add_distro(&repo, &[]);
-    plain_downstream(&repo);
-    repo
-}
-
 #[test]
 fn first_render_sets_version_patches_and_a_changelog_entry() {
-    let repo = hello_with_commits();
+    let repo = hello_package();
     let source = HELLO_SPEC.replace("Says hello.", "Says hello, politely.");
     let out = render_to(&repo, "out", None);
     insta::assert_snapshot!(diff(&source, &spec_of(&out)));
@@ -37,7 +30,7 @@ fn first_render_sets_version_patches_and_a_changelog_entry() {
 
 #[test]
 fn new_commit_bumps_release_and_adds_an_entry() {
-    let repo = hello_with_commits();
+    let repo = hello_package();
     let first = render_to(&repo, "first", None);
     repo.write("README", "Hello project\n\nNow with docs.\nAnd more.\n");
     repo.commit("Say more in the README");
@@ -47,7 +40,7 @@ fn new_commit_bumps_release_and_adds_an_entry() {
 
 #[test]
 fn unchanged_render_keeps_release_and_changelog() {
-    let repo = hello_with_commits();
+    let repo = hello_package();
     let first = render_to(&repo, "first", None);
     let json = repo.distgit_ok(&["render", "--json", "--diff", first.to_str().expect("utf-8")]);
     let summary: serde_json::Value = serde_json::from_str(json.trim_start_matches(|c| c != '{')).expect("json");
@@ -58,7 +51,7 @@ fn unchanged_render_keeps_release_and_changelog() {
 
 #[test]
 fn new_release_resets_release_and_says_update() {
-    let repo = hello_with_commits();
+    let repo = hello_package();
     let first = render_to(&repo, "first", None);
     repo.write("README", "Hello 1.1\n");
     repo.commit("Upstream 1.1");

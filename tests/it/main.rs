@@ -6,3 +6,4 @@ mod render_errors;
 mod render_format;
 mod render_rpm;
 mod render_spec;
+mod render_tarball;

@@ -97,3 +97,45 @@ fn upstream_ref_tag_gives_its_version() {
     assert_eq!(json["tag"], "v0.9");
     assert_eq!(json["version"], "0.9");
 }
+
+#[test]
+fn unchanged_patch_ids_keep_the_previous_bytes() {
+    let repo = hello_package();
+    let first = repo.path("first");
+    repo.distgit_ok(&["render", "--out", first.to_str().expect("utf-8")]);
+    // An older git wrote this file: same diff, other version line and mail headers.
+    let name = "0001-Quote-the-greeting.patch";
+    let old = std::fs::read_to_string(first.join(name)).expect("patch");
+    let aged = old.replace("Shells are picky.", "Shells are picky!").replace("\n-- \n2.", "\n-- \n1.");
+    assert_ne!(aged, old);
+    std::fs::write(first.join(name), &aged).expect("write");
+    repo.write("README", "Changed\n");
+    repo.commit("Change the README");
+    let second = repo.path("second");
+    let json = repo.distgit_ok(&[
+        "render",
+        "--json",
+        "--out",
+        second.to_str().expect("utf-8"),
+        "--diff",
+        first.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(std::fs::read_to_string(second.join(name)).expect("patch"), aged, "kept byte for byte");
+    let summary: serde_json::Value = serde_json::from_str(&json[json.find("{\n").expect("json")..]).expect("json");
+    assert_eq!(summary["patches"][0]["kept"], true);
+    assert_eq!(summary["patches"][5]["kept"], false);
+}
+
+#[test]
+fn changed_patches_get_new_bytes() {
+    let repo = hello_package();
+    let first = repo.path("first");
+    repo.distgit_ok(&["render", "--out", first.to_str().expect("utf-8")]);
+    let name = "0001-Quote-the-greeting.patch";
+    let old = std::fs::read_to_string(first.join(name)).expect("patch");
+    std::fs::write(first.join(name), old.replace("+echo 'hello, world'", "+echo 'hello, there'")).expect("write");
+    let json = repo.distgit_ok(&["render", "--json", "--diff", first.to_str().expect("utf-8")]);
+    let summary: serde_json::Value = serde_json::from_str(&json[json.find("{\n").expect("json")..]).expect("json");
+    assert_eq!(summary["patches"][0]["kept"], false);
+    assert!(json.contains("-+echo 'hello, there'"), "{json}");
+}

@@ -132,3 +132,53 @@ sources:
     assert_rpmbuild(&out, &repo.path("rpmbuild"));
     assert_git_am_reproduces(&repo, &out, &patch_order(&repo));
 }
+
+#[test]
+fn legacy_yaml_ignore_and_present_in_spec_build() {
+    if !require_tool("rpmbuild") {
+        return;
+    }
+    let repo = hello_upstream();
+    let spec = HELLO_SPEC.replace(
+        "BuildArch:      noarch\n",
+        "# Carried by hand in the spec\nPatch100:       present.patch\nBuildArch:      noarch\n",
+    );
+    repo.write(".distro/hello.spec", &spec);
+    repo.commit("Add packaging");
+    repo.write("README", "Hello project\n\nNow with docs.\nLegacy.\n");
+    repo.commit("Legacy metadata\n\npatch_name: legacy.patch\ndescription: Explained in YAML\n");
+    repo.write("doc/file with spaces.txt", "ignored change\n");
+    repo.commit("Experiment\n\nIgnore-patch: true\n");
+    repo.write("dos.txt", "present\r\n");
+    repo.commit("Already in the spec\n\nPatch-name: present.patch\nPatch-present-in-specfile: true\n");
+    let out = repo.path("out");
+    repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
+    let rendered = std::fs::read_to_string(out.join("hello.spec")).expect("spec");
+    assert!(rendered.contains("# Explained in YAML\nPatch101:       legacy.patch\n"), "{rendered}");
+    assert_eq!(rendered.matches("present.patch").count(), 1, "no second line for a present patch");
+    let patches: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".patch"))
+        .collect();
+    assert_eq!(patches.len(), 2, "the ignored commit leaves no file: {patches:?}");
+    assert_rpmbuild(&out, &repo.path("rpmbuild"));
+}
+
+#[test]
+fn binary_changes_render_when_the_spec_applies_with_git() {
+    if !require_tool("rpmbuild") {
+        return;
+    }
+    let repo = hello_upstream();
+    repo.write(".distro/hello.spec", HELLO_SPEC.replace("%autosetup -p1", "%autosetup -p1 -S git"));
+    repo.commit("Add packaging");
+    repo.write("logo.bin", [0u8, 1, 2, 3, 255, 0, 7, 9]);
+    repo.commit("Add a logo");
+    let out = repo.path("out");
+    repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
+    let patch = std::fs::read_to_string(out.join("0001-Add-a-logo.patch")).expect("patch");
+    assert!(patch.contains("GIT binary patch"), "{patch}");
+    assert_rpmbuild(&out, &repo.path("rpmbuild"));
+    assert_git_am_reproduces(&repo, &out, &patch_order(&repo));
+}

@@ -78,7 +78,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, SourceError> {
     tree::read_sync_sources(&repo, candidate, &config, &mut files)?;
     let spec = render::load_spec(&files, &config)?;
     let matcher = crate::version::TagMatcher::new(&config.upstream).map_err(release::ReleaseError::from)?;
-    let release = release::find(&repo, candidate, &config.upstream, &matcher)?;
+    let release = release::find(&repo, candidate, &config.upstream, &matcher, &spec.version())?;
     let shadow = ShadowRepo::new(repo.common_dir())?;
     let previous = opts.previous.as_deref().map(|dir| read_previous(&shadow, dir)).transpose()?;
     let mut plans = render::plan_tarballs(&spec, &config, &release)?;

@@ -17,8 +17,17 @@ pub enum ReleaseError {
          in .distro/distgit.toml"
     )]
     NoTag { candidate: String, patterns: String, ignored: String, seen: String },
-    #[error("upstream ref `{reference}` (from the config) cannot be resolved to a commit: {message}")]
+    #[error(
+        "upstream ref `{reference}` (from the config) cannot be resolved to a commit: {message}; \
+         if it is an upstream tag, this clone lacks it: fetch the upstream tags (`git fetch --tags <upstream-url>`)"
+    )]
     BadRef { reference: String, message: String },
+    #[error(
+        "upstream ref `{reference}` (from the config) is a commit no tag names, and the spec's Version \
+         `{spec_version}` is not a usable version; tag the upstream release (`git fetch --tags <upstream>`), \
+         or write the version literally in the spec's `Version:` line"
+    )]
+    UntaggedRef { reference: String, spec_version: String },
     #[error("upstream ref `{reference}` ({commit}) is not an ancestor of the candidate {candidate}")]
     NotAncestor { reference: String, commit: String, candidate: String },
     #[error("{what}: {message}")]
@@ -29,15 +38,17 @@ fn git_err(what: &str) -> impl FnOnce(gix::Error) -> ReleaseError + '_ {
     move |e| ReleaseError::Git { what: what.into(), message: e.to_string() }
 }
 
-/// Chooses the release for `candidate`.
+/// Chooses the release for `candidate`; `spec_version` (the spec's expanded `Version:`) is
+/// the version of an `upstream_ref` commit id that no tag names.
 pub fn find(
     repo: &gix::Repository,
     candidate: ObjectId,
     config: &UpstreamConfig,
     matcher: &TagMatcher,
+    spec_version: &str,
 ) -> Result<Release, ReleaseError> {
     match &config.upstream_ref {
-        Some(reference) => from_ref(repo, candidate, reference, matcher),
+        Some(reference) => from_ref(repo, candidate, reference, matcher, spec_version),
         None => nearest_tag(repo, candidate, config, matcher),
     }
 }
@@ -48,6 +59,7 @@ fn from_ref(
     candidate: ObjectId,
     reference: &str,
     matcher: &TagMatcher,
+    spec_version: &str,
 ) -> Result<Release, ReleaseError> {
     let spec = format!("{reference}^{{commit}}");
     let commit = repo
@@ -59,15 +71,34 @@ fn from_ref(
         let (commit, candidate) = (commit.to_string(), candidate.to_string());
         return Err(ReleaseError::NotAncestor { reference: reference.into(), commit, candidate });
     }
-    let version = match matcher.version_of(reference) {
-        Ok(v) => v,
-        Err(err) => tags_by_commit(repo)?
-            .get(&commit)
-            .and_then(|tags| best_tag(tags, matcher, |_| true))
-            .map(|(_, v)| v)
-            .ok_or(err)?,
+    let tagged = || -> Result<Option<String>, ReleaseError> {
+        let tags = tags_by_commit(repo)?;
+        Ok(tags.get(&commit).and_then(|tags| best_tag(tags, matcher, |_| true)).map(|(_, v)| v))
+    };
+    let version = match names_a_ref(repo, reference) {
+        true => match matcher.version_of(reference) {
+            Ok(v) => v,
+            Err(err) => tagged()?.ok_or(err)?,
+        },
+        false => tagged()?.map_or_else(|| version_from_spec(reference, spec_version), Ok)?,
     };
     Ok(Release { tag: reference.into(), commit: commit.to_string(), version })
+}
+
+/// Whether `reference` is the name of a tag or branch (rather than a commit id).
+fn names_a_ref(repo: &gix::Repository, reference: &str) -> bool {
+    ["refs/tags/", "refs/heads/", "refs/remotes/", ""]
+        .iter()
+        .any(|prefix| repo.try_find_reference(format!("{prefix}{reference}").as_str()).is_ok_and(|r| r.is_some()))
+}
+
+/// The version of an untagged `upstream_ref` commit: the spec's, as Packit leaves it.
+fn version_from_spec(reference: &str, spec_version: &str) -> Result<String, ReleaseError> {
+    let usable = !spec_version.is_empty() && !spec_version.contains(['%', '-', ' ', '\t', '/']);
+    match usable {
+        true => Ok(spec_version.to_owned()),
+        false => Err(ReleaseError::UntaggedRef { reference: reference.into(), spec_version: spec_version.into() }),
+    }
 }
 
 /// The most recent matching tag reachable from `candidate`.

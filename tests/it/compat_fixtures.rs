@@ -57,3 +57,63 @@ fn stale_packit_sources_do_not_rename_the_tarball() {
     assert!(read(&out, "sources").starts_with("SHA512 (hello-1.0.tar.gz) = "), "{}", read(&out, "sources"));
     rpmbuild_ok(&out, &repo.path("rpmbuild"), &[]);
 }
+
+/// Sets the fixture spec's `Version:` and commits.
+fn spec_version(repo: &Repo, version: &str) {
+    repo.write(".distro/hello.spec", HELLO_SPEC.replace("Version:        0.9", &format!("Version:        {version}")));
+    repo.commit("Packaging: set the version");
+}
+
+/// redhat-plumbers/dracut-*: `upstream_ref` is the commit id of the release, and the clone
+/// does not have the tag; the version is the spec's, not the commit id.
+#[test]
+fn untagged_upstream_ref_commit_takes_the_spec_version() {
+    let repo = hello_upstream();
+    let release = repo.git(&["rev-parse", "v1.0^{commit}"]);
+    repo.git(&["tag", "-d", "v1.0"]);
+    add_distro(&repo, &[(".distro/source-git.yaml", &packit_yaml(&release, "hello-1.0.tar.gz"))]);
+    plain_downstream(&repo);
+    spec_version(&repo, "1.0");
+    let out = render(&repo);
+    assert!(read(&out, "hello.spec").contains("\nVersion:        1.0\n"), "{}", read(&out, "hello.spec"));
+    assert!(out.join("hello-1.0.tar.gz").is_file());
+    rpmbuild_ok(&out, &repo.path("rpmbuild"), &[]);
+}
+
+/// A commit id as `upstream_ref` with a tag on that commit: the tag gives the version.
+#[test]
+fn upstream_ref_commit_with_a_tag_takes_the_tag_version() {
+    let repo = hello_upstream();
+    let release = repo.git(&["rev-parse", "v1.0^{commit}"]);
+    add_distro(&repo, &[(".distro/source-git.yaml", &packit_yaml(&release, "x.tar.gz"))]);
+    plain_downstream(&repo);
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    assert_eq!(json["version"], "1.0", "{json}");
+    assert_eq!(json["tarballs"][0]["name"], "hello-1.0.tar.gz", "{json}");
+}
+
+/// An untagged commit id and a spec version that is not literal: a clear error, not a version
+/// made of the commit id.
+#[test]
+fn untagged_upstream_ref_commit_with_a_macro_version_is_an_error() {
+    let repo = hello_upstream();
+    let release = repo.git(&["rev-parse", "v1.0^{commit}"]);
+    repo.git(&["tag", "-d", "v1.0"]);
+    add_distro(&repo, &[(".distro/source-git.yaml", &packit_yaml(&release, "x.tar.gz"))]);
+    spec_version(&repo, "%{upstream_version}");
+    let out = repo.distgit(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains(&release) && stderr.contains("no tag names"), "{stderr}");
+}
+
+/// authselect's fork lacks the upstream tag `upstream_ref` names: the error says to fetch tags.
+#[test]
+fn missing_upstream_ref_tag_says_to_fetch_tags() {
+    let repo = hello_upstream();
+    add_distro(&repo, &[(".distro/source-git.yaml", &packit_yaml("1.2.6", "x.tar.gz"))]);
+    let out = repo.distgit(&["render"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("`1.2.6`") && stderr.contains("git fetch --tags"), "{stderr}");
+}

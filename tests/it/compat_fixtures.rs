@@ -117,3 +117,30 @@ fn missing_upstream_ref_tag_says_to_fetch_tags() {
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("`1.2.6`") && stderr.contains("git fetch --tags"), "{stderr}");
 }
+
+/// sgallagher/sscg: `.gitattributes` marks `.github` `export-ignore`, so the archived tarball
+/// has no `.github/`, and patches touching it broke `%autosetup -p1`. Such paths are left
+/// out of the patches; a commit touching only them makes no patch.
+#[test]
+fn export_ignored_paths_stay_out_of_patches() {
+    let repo = Repo::init();
+    repo.write("README", "Hello project\n");
+    repo.write("src/hello.sh", "#!/bin/sh\necho hello\n");
+    repo.write("ci/build.yaml", "steps: [build]\n");
+    repo.write(".gitattributes", "/ci export-ignore\n");
+    repo.commit("Initial upstream import");
+    repo.tag("v1.0");
+    add_distro(&repo, &[]);
+    repo.write("ci/build.yaml", "steps: [build, test]\n");
+    repo.commit("CI: run the tests");
+    repo.write("ci/build.yaml", "steps: [build, test, lint]\n");
+    repo.write("src/hello.sh", "#!/bin/sh\necho hello world\n");
+    repo.commit("Greet the world, lint in CI");
+    let out = render(&repo);
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    let patches = json["patches"].as_array().expect("patches");
+    assert_eq!(patches.len(), 1, "the CI-only commit makes no patch: {json}");
+    let patch = read(&out, patches[0]["file"].as_str().expect("file"));
+    assert!(patch.contains("src/hello.sh") && !patch.contains("ci/build.yaml"), "{patch}");
+    rpmbuild_ok(&out, &repo.path("rpmbuild"), &[]);
+}

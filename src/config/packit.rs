@@ -134,7 +134,7 @@ pub fn apply(text: &str, config: &mut Config) -> Result<(), ConfigError> {
     apply_names(&keys, config)?;
     apply_upstream(&keys, config)?;
     apply_patches_and_sync(&keys, config)?;
-    apply_sources(&keys, config)?;
+    check_sources(&keys)?;
     if let Some(value) = keys.get("sync_changelog") {
         if boolean("sync_changelog", value)? {
             config.spec.changelog = Ownership::Spec;
@@ -345,8 +345,15 @@ fn sync_filters(key: &str, value: Option<&Value>) -> Result<Vec<super::SyncFilte
     filters.iter().map(|f| check(key, f, validate::sync_filter)).collect()
 }
 
-/// `sources`: the first item names the tarball and where it comes from.
-fn apply_sources(keys: &Keys<'_>, config: &mut Config) -> Result<(), ConfigError> {
+/// `sources`: checked for shape only (a list of mappings with the strings `path` and `url`).
+///
+/// Packit's `sources` are downloads for building an SRPM from source-git
+/// (`download_remote_sources`), written by `packit source-git init` from the dist-git
+/// `sources` file and not kept up to date afterwards (sgallagher/sscg lists
+/// `sscg-3.0.3.tar.gz` while its spec builds 3.0.5; dracut lists `dracut-ng-109.tar.gz`
+/// while `Source0` names `109.tar.gz`). The tarball the dist-git needs is the one the spec's
+/// `Source0` names, so these items neither name it nor say where it comes from.
+fn check_sources(keys: &Keys<'_>) -> Result<(), ConfigError> {
     let Some(value) = keys.get("sources") else {
         return Ok(());
     };
@@ -357,14 +364,8 @@ fn apply_sources(keys: &Keys<'_>, config: &mut Config) -> Result<(), ConfigError
             return Err(wrong_type(&key, "a mapping with `path` and `url`", item));
         };
         let fields = sub_keys(&key, mapping, SOURCE_KEYS)?;
-        let path_key = format!("{key}.path");
-        let path = string(&path_key, required(&fields, &key, "path")?)?;
-        let url_key = format!("{key}.url");
-        let url = string(&url_key, required(&fields, &key, "url")?)?;
-        if index == 0 {
-            config.tarball.name = Some(check(&path_key, &path, validate::template)?);
-            config.tarball.url = Some(check(&url_key, &url, validate::template)?);
-        }
+        string(&format!("{key}.path"), required(&fields, &key, "path")?)?;
+        string(&format!("{key}.url"), required(&fields, &key, "url")?)?;
     }
     Ok(())
 }
@@ -466,7 +467,7 @@ fn syntax_error(text: &str, error: &serde_yaml_ng::Error) -> ConfigError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::config::{SyncFilter, TarballMode, DEFAULT_VERSION_EXPRESSION};
+    use crate::config::{SyncFilter, DEFAULT_VERSION_EXPRESSION};
 
     fn load(text: &str) -> Result<Config, ConfigError> {
         let mut config = Config::default();
@@ -528,9 +529,8 @@ sources:
                 ],
             }]
         );
-        assert_eq!(config.tarball.mode, TarballMode::Archive);
-        assert_eq!(config.tarball.name.as_deref(), Some("sscg-3.0.3.tar.gz"));
-        assert!(config.tarball.url.as_deref().unwrap().ends_with("/sscg-3.0.3.tar.gz"));
+        // `sources` is a stale download list (3.0.3 for a 3.0.5 spec): Source0 names the tarball.
+        assert_eq!(config.tarball, Config::default().tarball);
     }
 
     /// redhat-plumbers/dracut-fedora: comments, jobs, extra ignore paths, a commit id as ref.

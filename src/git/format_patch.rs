@@ -13,6 +13,8 @@ pub struct FormatPatchRequest<'a> {
     pub options: &'a [String],
     /// Pathspecs left out of the patches (`.distro`, …).
     pub ignore_paths: &'a [String],
+    /// Literal paths left out of the patches (those the archived tarball does not have).
+    pub ignore_literal: &'a [String],
     /// Add `--no-prefix`.
     pub no_prefix: bool,
 }
@@ -47,9 +49,10 @@ pub fn format_patch(shadow: &ShadowRepo, req: &FormatPatchRequest<'_>) -> Result
         cmd.arg("--no-prefix");
     }
     cmd.arg(format!("{}..{}", req.base, req.tip));
-    if !req.ignore_paths.is_empty() {
+    if !req.ignore_paths.is_empty() || !req.ignore_literal.is_empty() {
         cmd.arg("--").arg(".");
         cmd.args(req.ignore_paths.iter().map(|p| format!(":(exclude){p}")));
+        cmd.args(req.ignore_literal.iter().map(|p| format!(":(exclude,literal){p}")));
     }
     let listing = run(&mut cmd, None)?;
     let listing = String::from_utf8_lossy(&listing);

@@ -1,5 +1,5 @@
 //! The one module that runs `git`, for the outputs whose bytes are git's contract:
-//! `format-patch`, `archive` and `patch-id`.
+//! `format-patch`, `archive` and `patch-id` (and `check-attr`, for what `archive` leaves out).
 //!
 //! Every child runs with `LC_ALL=C`, stdin closed (unless we feed it), global and system config
 //! ignored, inherited `GIT_*` variables removed, and against a *shadow* git directory: an empty
@@ -9,10 +9,12 @@
 //! commits and options always give the same output. Errors carry git's stderr.
 
 mod archive;
+mod attributes;
 mod format_patch;
 mod patch_id;
 
 pub use archive::{archive_tar_gz, ArchiveOutput};
+pub use attributes::export_ignored;
 pub use format_patch::{format_patch, has_binary_hunk, FormatPatchRequest, PatchFile};
 pub use patch_id::patch_ids;
 

@@ -1,6 +1,6 @@
 //! The downstream commits between the release and the candidate, with git's patches.
 
-use crate::config::Config;
+use crate::config::{Config, TarballMode};
 use crate::git::{self, FormatPatchRequest, ShadowRepo};
 use crate::snapshot::{CommitInfo, DownstreamCommit, FormattedPatch, Person, Release};
 use gix::ObjectId;
@@ -41,11 +41,16 @@ pub fn read(
     let infos = range.iter().map(|id| info(repo, *id)).collect::<Result<Vec<_>, _>>()?;
     let wants_no_prefix = wants_no_prefix(&infos)?;
     let tip = candidate.to_string();
+    let not_in_tarball = match config.tarball.mode {
+        TarballMode::Archive => git::export_ignored(shadow, &release.commit, &tip)?,
+        TarballMode::Upstream => Vec::new(),
+    };
     let request = FormatPatchRequest {
         base: &release.commit,
         tip: &tip,
         options: &config.patches.format_options,
         ignore_paths: &config.patches.ignore_paths,
+        ignore_literal: &not_in_tarball,
         no_prefix: false,
     };
     let no_prefix_request = FormatPatchRequest { no_prefix: true, ..request.clone() };

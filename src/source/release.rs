@@ -17,8 +17,17 @@ pub enum ReleaseError {
          in .distro/distgit.toml"
     )]
     NoTag { candidate: String, patterns: String, ignored: String, seen: String },
-    #[error("upstream ref `{reference}` (from the config) cannot be resolved to a commit: {message}")]
+    #[error(
+        "upstream ref `{reference}` (from the config) cannot be resolved to a commit: {message}; \
+         if it is an upstream tag, this clone lacks it: fetch the upstream tags (`git fetch --tags <upstream-url>`)"
+    )]
     BadRef { reference: String, message: String },
+    #[error(
+        "upstream ref `{reference}` (from the config) is a commit no tag names, and the spec's Version \
+         `{spec_version}` is not a usable version; tag the upstream release (`git fetch --tags <upstream>`), \
+         or write the version literally in the spec's `Version:` line"
+    )]
+    UntaggedRef { reference: String, spec_version: String },
     #[error("upstream ref `{reference}` ({commit}) is not an ancestor of the candidate {candidate}")]
     NotAncestor { reference: String, commit: String, candidate: String },
     #[error("{what}: {message}")]
@@ -29,8 +38,8 @@ fn git_err(what: &str) -> impl FnOnce(gix::Error) -> ReleaseError + '_ {
     move |e| ReleaseError::Git { what: what.into(), message: e.to_string() }
 }
 
-/// Chooses the release for `candidate`. `spec_version` is the version used when an explicit
-/// upstream ref is a bare commit that no tag names.
+/// Chooses the release for `candidate`; `spec_version` (the spec's expanded `Version:`) is
+/// the version of an `upstream_ref` commit id that no tag names.
 pub fn find(
     repo: &gix::Repository,
     candidate: ObjectId,
@@ -44,8 +53,7 @@ pub fn find(
     }
 }
 
-/// The release named by Packit's `upstream_ref`: a tag name (version from the tag), or a commit
-/// id (version from a tag on it, else from the spec).
+/// The release named by Packit's `upstream_ref` (a tag name or a commit id).
 fn from_ref(
     repo: &gix::Repository,
     candidate: ObjectId,
@@ -63,15 +71,34 @@ fn from_ref(
         let (commit, candidate) = (commit.to_string(), candidate.to_string());
         return Err(ReleaseError::NotAncestor { reference: reference.into(), commit, candidate });
     }
-    let is_tag = repo.find_reference(format!("refs/tags/{reference}").as_str()).is_ok();
-    let version = if is_tag {
-        matcher.version_of(reference)?
-    } else {
+    let tagged = || -> Result<Option<String>, ReleaseError> {
         let tags = tags_by_commit(repo)?;
-        let tagged = tags.get(&commit).and_then(|tags| best_tag(tags, matcher, |_| true));
-        tagged.map_or_else(|| spec_version.to_owned(), |(_, v)| v)
+        Ok(tags.get(&commit).and_then(|tags| best_tag(tags, matcher, |_| true)).map(|(_, v)| v))
+    };
+    let version = match names_a_ref(repo, reference) {
+        true => match matcher.version_of(reference) {
+            Ok(v) => v,
+            Err(err) => tagged()?.ok_or(err)?,
+        },
+        false => tagged()?.map_or_else(|| version_from_spec(reference, spec_version), Ok)?,
     };
     Ok(Release { tag: reference.into(), commit: commit.to_string(), version })
+}
+
+/// Whether `reference` is the name of a tag or branch (rather than a commit id).
+fn names_a_ref(repo: &gix::Repository, reference: &str) -> bool {
+    ["refs/tags/", "refs/heads/", "refs/remotes/", ""]
+        .iter()
+        .any(|prefix| repo.try_find_reference(format!("{prefix}{reference}").as_str()).is_ok_and(|r| r.is_some()))
+}
+
+/// The version of an untagged `upstream_ref` commit: the spec's, as Packit leaves it.
+fn version_from_spec(reference: &str, spec_version: &str) -> Result<String, ReleaseError> {
+    let usable = !spec_version.is_empty() && !spec_version.contains(['%', '-', ' ', '\t', '/']);
+    match usable {
+        true => Ok(spec_version.to_owned()),
+        false => Err(ReleaseError::UntaggedRef { reference: reference.into(), spec_version: spec_version.into() }),
+    }
 }
 
 /// The most recent matching tag reachable from `candidate`.

@@ -28,9 +28,9 @@
 # (`/usr/bin/time`, Debian package `time`): wall time, CPU time (user + system, children
 # included) and maximum resident set size. For a command that starts children, Linux reports
 # as max RSS the largest of the process and its waited-for descendants (ru_maxrss of wait4),
-# not their sum; so the script also samples /proc for render's own peak (VmHWM) and the sum of
-# the peaks of render and its children, and compares that with the bound's concurrent peak,
-# max(format-patch, archive + gzip), measured per process by GNU time.
+# not their sum; so the script also samples /proc every 5 ms for the peak of the summed
+# proportional set size (Pss) of each command's whole process tree, and render's own peak RSS
+# (VmHWM). Each git process's max RSS (GNU time) is shown too.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -121,24 +121,31 @@ rt_bound=$(stat tb 4) rt=$(stat tr 4)
 spread() { awk '{ print $1 }' "$scratch/$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[1], v[NR] }'; }
 
 # --- memory -----------------------------------------------------------------------------------
-# Runs "$@" and prints "<its own VmHWM> <sum of VmHWM over it and all its descendants>" (kB),
-# sampling /proc every 5 ms (children of every thread, since render spawns from threads).
-hwm_tree() {
+# Runs "$@" and prints "<its own VmHWM> <peak of the summed Pss of it and all its descendants>"
+# (kB), sampling /proc every 5 ms (children of every thread, since render spawns from threads).
+# Pss counts a page shared by n processes (the mapped pack, libraries) as 1/n in each, so the
+# sum is the memory the tree really holds at that moment; summed RSS would count the pack once
+# per git process.
+tree_mem() {
     "$@" >/dev/null &
-    local top=$! p k v rest t kids alive
-    local -A peak=()
+    local top=$! p k v rest t kids pss total peak=0 own=0
     while :; do
         local queue=("$top") qi=0
-        alive=0
+        total=0
+        pss=
         while ((qi < ${#queue[@]})); do
             p=${queue[qi]}
             qi=$((qi + 1))
             while read -r k v rest; do
                 case $k in
-                    State:) [[ $v == Z ]] && break ;;
-                    VmHWM:) peak[$p]=$v alive=1 ;;
+                    Pss:) pss=$v total=$((total + v)) ;;
                 esac
-            done 2>/dev/null <"/proc/$p/status" || true
+            done 2>/dev/null <"/proc/$p/smaps_rollup" || true
+            if ((p == top)); then
+                while read -r k v rest; do
+                    [[ $k == VmHWM: ]] && own=$v
+                done 2>/dev/null <"/proc/$p/status" || true
+            fi
             for t in /proc/"$p"/task/*/children; do
                 kids=
                 read -r kids 2>/dev/null <"$t" || true
@@ -146,13 +153,12 @@ hwm_tree() {
                 queue+=($kids)
             done
         done
-        ((alive)) || break
+        [[ -n $pss ]] || break # the top process has exited (a zombie has no Pss)
+        ((total > peak)) && peak=$total
         sleep 0.005
     done
     wait "$top"
-    local sum=0
-    for p in "${!peak[@]}"; do sum=$((sum + peak[$p])); done
-    echo "${peak[$top]:-0} $sum"
+    echo "$own $peak"
 }
 mem_runs=${BENCH_MEM_RUNS:-3}
 : >"$scratch/m"
@@ -162,13 +168,14 @@ for ((i = 0; i < mem_runs; i++)); do
     $T -f %M -o "$scratch/fp" git -C "$repo" format-patch -o "$scratch/b" "$tag..$rev" -- . ':(exclude).distro' >/dev/null
     $T -f %M -o "$scratch/ar" git -C "$repo" archive --format=tar --prefix="$prefix/" "$tag" |
         $T -f %M -o "$scratch/gz" gzip -n >"$scratch/b/x.tar.gz"
+    rm -rf "$scratch/b"
+    read -r _ b_pss < <(tree_mem sh "$bound_sh")
+    read -r own r_pss < <(tree_mem "${render_cmd[@]}")
     rm -rf "$scratch/r"
-    read -r own sum < <(hwm_tree "${render_cmd[@]}")
-    echo "$(tail -n1 "$scratch/fp") $(tail -n1 "$scratch/ar") $(tail -n1 "$scratch/gz") $own $sum" >>"$scratch/m"
+    echo "$(tail -n1 "$scratch/fp") $(tail -n1 "$scratch/ar") $(tail -n1 "$scratch/gz") $own $b_pss $r_pss" >>"$scratch/m"
 done
 col() { cut -d' ' -f"$1" "$scratch/m" | median; }
-fp=$(col 1) ar=$(col 2) gz=$(col 3) own=$(col 4) sum=$(col 5)
-b_conc=$((fp > ar + gz ? fp : ar + gz))
+fp=$(col 1) ar=$(col 2) gz=$(col 3) own=$(col 4) b_pss=$(col 5) r_pss=$(col 6)
 
 # --- report -----------------------------------------------------------------------------------
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -183,6 +190,6 @@ row "wall time, median (s)" "$(f3 "$t_bound")" "$(f3 "$t_render")" "$(ratio "$t_
 row "  range (s)" "$(spread tb)" "$(spread tr)" ""
 row "CPU time user+sys, median (s)" "$(f3 "$c_bound")" "$(f3 "$c_render")" "$(ratio "$c_render" "$c_bound")"
 row "peak RSS, largest process (MiB, GNU time)" "$(mib "$rt_bound")" "$(mib "$rt")" "$(ratio "$rt" "$rt_bound")"
-row "peak RSS, concurrent processes summed (MiB)" "$(mib "$b_conc")" "$(mib "$sum")" "$(ratio "$sum" "$b_conc")"
+row "peak memory, process tree summed (MiB, Pss)" "$(mib "$b_pss")" "$(mib "$r_pss")" "$(ratio "$r_pss" "$b_pss")"
 row "  git-distgit itself (MiB, VmHWM)" "" "$(mib "$own")" ""
 row "  format-patch / archive / gzip (MiB)" "$(mib "$fp") / $(mib "$ar") / $(mib "$gz")" "" ""

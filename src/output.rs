@@ -4,6 +4,7 @@
 //! renamed into place only when everything was written.
 
 use crate::render::DistGitTree;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -54,14 +55,22 @@ impl Staging {
 
     /// Writes the tree's files (tarballs are expected to be there already) and moves the
     /// directory into place.
+    ///
+    /// Other files may already be in the staging directory (`git format-patch` writes there):
+    /// one with the same path and bytes as a tree file is kept as it is, and top-level files
+    /// that are neither tree files nor tarballs are removed.
     pub fn finish(self, tree: &DistGitTree) -> Result<PathBuf, OutputError> {
         for (rel, bytes) in &tree.files {
             let path = self.dir.path().join(rel);
+            if same_content(&path, bytes) {
+                continue;
+            }
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
             }
             std::fs::write(&path, bytes).map_err(io("writing", &path))?;
         }
+        self.remove_strays(tree)?;
         if self.target.exists() {
             std::fs::remove_dir(&self.target).map_err(io("replacing", &self.target))?;
         }
@@ -72,6 +81,27 @@ impl Staging {
         })?;
         Ok(self.target)
     }
+
+    /// Removes the top-level files that the tree does not own.
+    fn remove_strays(&self, tree: &DistGitTree) -> Result<(), OutputError> {
+        let owned: HashSet<&str> =
+            tree.files.keys().map(String::as_str).chain(tree.tarballs.iter().map(|t| t.file_name.as_str())).collect();
+        let dir = self.dir.path();
+        for entry in std::fs::read_dir(dir).map_err(io("reading", dir))? {
+            let entry = entry.map_err(io("reading", dir))?;
+            let is_file = entry.file_type().map_err(io("reading", &entry.path()))?.is_file();
+            if is_file && !entry.file_name().to_str().is_some_and(|name| owned.contains(name)) {
+                std::fs::remove_file(entry.path()).map_err(io("removing", &entry.path()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether the file at `path` exists with exactly `bytes`.
+fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    let same_len = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    same_len && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Writes a unified diff from the checkout at `dir` to the rendered tree; returns whether

@@ -1,6 +1,7 @@
 //! `git format-patch` of the downstream range, one file per commit, mapped back to commits.
 
 use super::{run, GitError, ShadowRepo};
+use std::path::Path;
 
 /// What to format.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct FormatPatchRequest<'a> {
     pub ignore_literal: &'a [String],
     /// Add `--no-prefix`.
     pub no_prefix: bool,
+    /// Where git writes the files (it may hold other files); a temporary directory when `None`.
+    pub output_dir: Option<&'a Path>,
 }
 
 /// One file git wrote.
@@ -39,11 +42,20 @@ const FROM_DATE: &str = " Mon Sep 17 00:00:00 2001";
 /// `--zero-commit` is applied after the fact (it only blanks the id in the `From` line),
 /// because the real ids are what maps each file back to its commit.
 pub fn format_patch(shadow: &ShadowRepo, req: &FormatPatchRequest<'_>) -> Result<Vec<PatchFile>, GitError> {
-    let out =
-        tempfile::tempdir().map_err(|source| GitError::Io { what: "creating a temporary directory".into(), source })?;
+    let temp;
+    let out = match req.output_dir {
+        // git runs in the shadow repository: a relative directory would be taken from there.
+        Some(dir) => std::path::absolute(dir)
+            .map_err(|source| GitError::Io { what: format!("resolving {}", dir.display()), source })?,
+        None => {
+            temp = tempfile::tempdir()
+                .map_err(|source| GitError::Io { what: "creating a temporary directory".into(), source })?;
+            temp.path().to_path_buf()
+        }
+    };
     let zero_commit = req.options.iter().any(|o| o == ZERO_COMMIT);
     let mut cmd = shadow.git();
-    cmd.arg("format-patch").arg("--output-directory").arg(out.path());
+    cmd.arg("format-patch").arg("--output-directory").arg(&out);
     cmd.args(req.options.iter().filter(|o| *o != ZERO_COMMIT));
     if req.no_prefix {
         cmd.arg("--no-prefix");

@@ -5,6 +5,7 @@ use crate::git::{self, FormatPatchRequest, ShadowRepo};
 use crate::snapshot::{CommitInfo, DownstreamCommit, FormattedPatch, Person, Release};
 use gix::ObjectId;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// Why the downstream range cannot be turned into patches.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,9 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(gix::Error) -> CommitsError {
 }
 
 /// Reads the downstream commits, oldest first, each with its patch (if any).
+///
+/// `git format-patch` starts first and writes to `patch_dir` (a temporary directory when
+/// `None`); the range is walked while it runs.
 pub fn read(
     repo: &gix::Repository,
     shadow: &ShadowRepo,
@@ -36,10 +40,8 @@ pub fn read(
     release: &Release,
     config: &Config,
     with_patch_ids: bool,
+    patch_dir: Option<&Path>,
 ) -> Result<Vec<DownstreamCommit>, CommitsError> {
-    let range = walk_range(repo, candidate, release)?;
-    let infos = range.iter().map(|id| info(repo, *id)).collect::<Result<Vec<_>, _>>()?;
-    let wants_no_prefix = wants_no_prefix(&infos)?;
     let tip = candidate.to_string();
     let not_in_tarball = match config.tarball.mode {
         TarballMode::Archive => git::export_ignored(shadow, &release.commit, &tip)?,
@@ -52,19 +54,41 @@ pub fn read(
         ignore_paths: &config.patches.ignore_paths,
         ignore_literal: &not_in_tarball,
         no_prefix: false,
+        output_dir: patch_dir,
     };
-    let no_prefix_request = FormatPatchRequest { no_prefix: true, ..request.clone() };
-    let (patches, no_prefix) = std::thread::scope(|s| {
-        let np = s.spawn(|| wants_no_prefix.then(|| git::format_patch(shadow, &no_prefix_request)).transpose());
-        (git::format_patch(shadow, &request), np.join())
+    let (patches, walked) = std::thread::scope(|s| {
+        let patches = s.spawn(|| git::format_patch(shadow, &request));
+        let walked = walk_and_read(repo, shadow, candidate, release, &request);
+        (patches.join(), walked)
     });
-    let no_prefix = no_prefix.map_err(|_| git::GitError::Output {
-        command: "git format-patch --no-prefix".into(),
+    let patches = patches.map_err(|_| git::GitError::Output {
+        command: "git format-patch".into(),
         detail: "worker thread panicked".into(),
     })??;
-    let patches = patches?;
+    let (infos, no_prefix) = walked?;
     let ids = if with_patch_ids { patch_ids(shadow, &patches)? } else { HashMap::new() };
     assemble(infos, patches, no_prefix, ids)
+}
+
+/// The commits of the range, and their `--no-prefix` patches when any commit asks for them
+/// (written to a temporary directory: the names are the same as `request`'s).
+fn walk_and_read(
+    repo: &gix::Repository,
+    shadow: &ShadowRepo,
+    candidate: ObjectId,
+    release: &Release,
+    request: &FormatPatchRequest<'_>,
+) -> Result<(Vec<CommitInfo>, Option<Vec<git::PatchFile>>), CommitsError> {
+    let range = walk_range(repo, candidate, release)?;
+    let infos = range.iter().map(|id| info(repo, *id)).collect::<Result<Vec<_>, _>>()?;
+    let no_prefix = match wants_no_prefix(&infos)? {
+        true => Some(git::format_patch(
+            shadow,
+            &FormatPatchRequest { no_prefix: true, output_dir: None, ..request.clone() },
+        )?),
+        false => None,
+    };
+    Ok((infos, no_prefix))
 }
 
 /// Commits in `release..candidate`, oldest first, merges checked and left out.

@@ -58,6 +58,9 @@ pub struct LoadOptions {
     pub previous: Option<PathBuf>,
     /// Where to leave tarballs; `None` hashes them without keeping the bytes.
     pub tarball_dir: Option<PathBuf>,
+    /// Where `git format-patch` writes its files (e.g. the `--out` staging directory, so that
+    /// patches need not be written twice); a temporary directory when `None`.
+    pub patch_dir: Option<PathBuf>,
 }
 
 /// A snapshot and the configuration it was read with.
@@ -85,7 +88,8 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, SourceError> {
     known_checksums(&mut plans, previous.as_ref());
     let (downstream, tarballs) = std::thread::scope(|s| {
         let tarballs = s.spawn(|| tarball::produce(&shadow, &release, &plans, opts.tarball_dir.as_deref()));
-        let downstream = commits::read(&repo, &shadow, candidate, &release, &config, previous.is_some());
+        let downstream =
+            commits::read(&repo, &shadow, candidate, &release, &config, previous.is_some(), opts.patch_dir.as_deref());
         (downstream, tarballs.join())
     });
     let tarballs = tarballs.map_err(|_| tarball::TarballError::Internal("tarball thread panicked".into()))??;

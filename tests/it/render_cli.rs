@@ -139,3 +139,32 @@ fn changed_patches_get_new_bytes() {
     assert_eq!(summary["patches"][0]["kept"], false);
     assert!(json.contains("-+echo 'hello, there'"), "{json}");
 }
+
+#[test]
+fn out_holds_exactly_the_rendered_files() {
+    // git format-patch writes into the --out staging directory; the files it names
+    // differently from the series (Patch-name, squashed commits) must not be left there.
+    let repo = hello_package();
+    repo.write("README", "Hello project\n\nRenamed.\n");
+    repo.commit("Rename me\n\nPatch-name: readme.patch\n");
+    repo.write("README", "Hello project\n\nSquashed once.\n");
+    repo.commit("Squash one\n\nPatch-name: squashed.patch\n");
+    repo.write("README", "Hello project\n\nSquashed twice.\n");
+    repo.commit("Squash two\n\nPatch-name: squashed.patch\n");
+    let out = repo.path("out");
+    repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);
+    let json: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    let mut want: Vec<String> =
+        json["files"].as_array().expect("files").iter().map(|f| f.as_str().expect("file").to_owned()).collect();
+    want.extend(
+        json["tarballs"].as_array().expect("tarballs").iter().map(|t| t["name"].as_str().expect("name").to_owned()),
+    );
+    want.sort();
+    let mut got: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(want.contains(&"readme.patch".to_owned()) && want.contains(&"squashed.patch".to_owned()), "{want:?}");
+}

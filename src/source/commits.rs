@@ -44,7 +44,10 @@ pub fn read(
 ) -> Result<Vec<DownstreamCommit>, CommitsError> {
     let tip = candidate.to_string();
     let not_in_tarball = match config.tarball.mode {
-        TarballMode::Archive => git::export_ignored(shadow, &release.commit, &tip)?,
+        TarballMode::Archive if super::tree::uses_export_ignore(repo, &release.commit)? => {
+            git::export_ignored(shadow, &release.commit, &tip)?
+        }
+        TarballMode::Archive => Vec::new(),
         TarballMode::Upstream => Vec::new(),
     };
     let request = FormatPatchRequest {

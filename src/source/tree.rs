@@ -69,3 +69,26 @@ fn read_blob(repo: &gix::Repository, id: ObjectId, path: &str) -> Result<Vec<u8>
     let blob = repo.find_blob(id).map_err(git_err(format!("reading {path}")))?;
     Ok(blob.data.clone())
 }
+
+/// Whether any `.gitattributes` in the release commit's tree mentions `export-ignore`; when
+/// none does, `git archive` leaves nothing out and the attribute lookup can be skipped.
+pub fn uses_export_ignore(repo: &gix::Repository, commit: &str) -> Result<bool, super::commits::CommitsError> {
+    let err = |what: &str| {
+        let what = what.to_owned();
+        move |e: gix::Error| super::commits::CommitsError::Git { what, message: e.to_string() }
+    };
+    let id = ObjectId::from_hex(commit.as_bytes())
+        .map_err(|e| super::commits::CommitsError::Git { what: "release commit id".into(), message: e.to_string() })?;
+    let tree = repo.find_commit(id).and_then(|c| c.tree()).map_err(err("reading the release tree"))?;
+    let entries = tree.traverse().breadthfirst.files().map_err(err("walking the release tree"))?;
+    for entry in entries
+        .iter()
+        .filter(|e| e.mode.is_blob() && e.filepath.rsplit(|b| *b == b'/').next() == Some(&b".gitattributes"[..]))
+    {
+        let blob = repo.find_blob(entry.oid).map_err(err("reading .gitattributes"))?;
+        if blob.data.windows(b"export-ignore".len()).any(|w| w == b"export-ignore") {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

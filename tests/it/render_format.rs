@@ -84,3 +84,23 @@ fn tarball_equals_git_archive_piped_to_gzip_n() {
     let sources = std::fs::read_to_string(out.join("sources")).expect("sources");
     assert_eq!(sources, format!("SHA512 (hello-1.0.tar.gz) = {expected}\n"));
 }
+
+#[test]
+fn same_input_same_bytes() {
+    let repo = hello_package();
+    let (a, b) = (repo.path("a"), repo.path("b"));
+    repo.distgit_ok(&["render", "--out", a.to_str().expect("utf-8")]);
+    repo.distgit_ok(&["render", "--out", b.to_str().expect("utf-8")]);
+    let (ra, rb) = (read_all(&a), read_all(&b));
+    assert_eq!(ra.keys().collect::<Vec<_>>(), rb.keys().collect::<Vec<_>>());
+    assert!(ra == rb, "two renders of one commit differ");
+    assert!(ra.contains_key("hello-1.0.tar.gz") && ra.len() == 8, "{:?}", ra.keys());
+}
+
+fn read_all(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .map(|p| (p.file_name().expect("name").to_string_lossy().into_owned(), std::fs::read(&p).expect("read")))
+        .collect()
+}

@@ -15,7 +15,9 @@
 pub mod cli;
 pub mod config;
 pub mod digest;
+pub mod distgit;
 pub mod git;
+pub mod lookaside;
 pub mod meta;
 pub mod output;
 pub mod render;

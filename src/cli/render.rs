@@ -47,7 +47,7 @@ pub fn cmd_render(repo: &Path, args: &RenderArgs, out: &mut dyn Write) -> anyhow
     let staging = args.out.as_deref().map(Staging::new).transpose()?;
     let options = LoadOptions {
         rev: Some(args.rev.clone()),
-        previous: args.diff.clone(),
+        previous: args.diff.clone().map(source::PreviousSource::Dir),
         tarball_dir: staging.as_ref().map(|s| s.path().to_path_buf()),
         patch_dir: staging.as_ref().map(|s| s.path().to_path_buf()),
     };

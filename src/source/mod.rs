@@ -6,7 +6,7 @@ mod previous;
 mod release;
 mod tree;
 
-pub use previous::read_previous;
+pub use previous::{read_previous, PreviousSource};
 
 use crate::config::{self, Config, DISTGIT_TOML, SOURCE_GIT_YAML};
 use crate::git::{self, ShadowRepo};
@@ -54,8 +54,8 @@ pub enum SourceError {
 pub struct LoadOptions {
     /// The candidate revision (default `HEAD`).
     pub rev: Option<String>,
-    /// An existing dist-git checkout to compare with.
-    pub previous: Option<PathBuf>,
+    /// The existing dist-git state to compare with and continue from.
+    pub previous: Option<PreviousSource>,
     /// Where to leave tarballs; `None` hashes them without keeping the bytes.
     pub tarball_dir: Option<PathBuf>,
     /// Where `git format-patch` writes its files (e.g. the `--out` staging directory, so that
@@ -83,7 +83,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, SourceError> {
     let matcher = crate::version::TagMatcher::new(&config.upstream).map_err(release::ReleaseError::from)?;
     let release = release::find(&repo, candidate, &config.upstream, &matcher, &spec.version())?;
     let shadow = ShadowRepo::new(repo.common_dir())?;
-    let previous = opts.previous.as_deref().map(|dir| read_previous(&shadow, dir)).transpose()?;
+    let previous = opts.previous.as_ref().map(|p| read_previous(&shadow, p)).transpose()?;
     let mut plans = render::plan_tarballs(&spec, &config, &release)?;
     known_checksums(&mut plans, previous.as_ref());
     let (downstream, tarballs) = std::thread::scope(|s| {

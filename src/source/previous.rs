@@ -8,9 +8,27 @@ use std::path::Path;
 
 const FROM_DATE: &str = " Mon Sep 17 00:00:00 2001";
 
-/// Reads the files of the dist-git checkout at `dir` (without `.git`) and the patch ids of its
-/// `*.patch` files.
-pub fn read_previous(shadow: &ShadowRepo, dir: &Path) -> Result<PreviousDistGit, SourceError> {
+/// Where the previous dist-git state comes from.
+#[derive(Debug, Clone)]
+pub enum PreviousSource {
+    /// A dist-git checkout (its `.git` is ignored).
+    Dir(std::path::PathBuf),
+    /// The files of a dist-git commit, by path.
+    Files(BTreeMap<String, Vec<u8>>),
+}
+
+/// Reads the previous dist-git state and the patch ids of its `*.patch` files.
+pub fn read_previous(shadow: &ShadowRepo, source: &PreviousSource) -> Result<PreviousDistGit, SourceError> {
+    let files = match source {
+        PreviousSource::Dir(dir) => read_dir_files(dir)?,
+        PreviousSource::Files(files) => files.clone(),
+    };
+    let patch_ids = patch_ids(shadow, &files)?;
+    Ok(PreviousDistGit { files, patch_ids })
+}
+
+/// The files of the checkout at `dir`, without `.git`.
+fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, SourceError> {
     let err = |message: String| SourceError::Previous { path: dir.display().to_string(), message };
     if !dir.is_dir() {
         return Err(err("not a directory".into()));
@@ -27,8 +45,7 @@ pub fn read_previous(shadow: &ShadowRepo, dir: &Path) -> Result<PreviousDistGit,
         let bytes = std::fs::read(entry.path()).map_err(|e| err(format!("{rel}: {e}")))?;
         files.insert(rel, bytes);
     }
-    let patch_ids = patch_ids(shadow, &files)?;
-    Ok(PreviousDistGit { files, patch_ids })
+    Ok(files)
 }
 
 /// Patch ids of every `*.patch` file, space-joined per file, computed by one `git patch-id`.

@@ -1,0 +1,231 @@
+//! One dist-git sync: render a source-git commit onto a dist-git branch and publish it,
+//! all-or-nothing (lookaside first, then a leased push).
+
+use super::cache::Cache;
+use super::commit::{self, Identity, Synced};
+use super::push::{self, PushReport, PushRequest, RefStatus};
+use super::state::{self, BranchState, HumanCommit};
+use super::{DistGitError, OPT_IN_FILE};
+use crate::config::DISTGIT_TOML;
+use crate::lookaside::Lookaside;
+use crate::render::{self, DistGitTree};
+use crate::source::{self, LoadOptions, PreviousSource};
+use gix::ObjectId;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What to sync.
+pub struct SyncRequest<'a> {
+    /// The source-git repository.
+    pub source: &'a Path,
+    /// The candidate commit (any revision).
+    pub candidate: &'a str,
+    /// The dist-git branch.
+    pub branch: &'a str,
+    /// Commit on top of human commits (never rewrites them).
+    pub force: bool,
+    /// Render and build the commit, but upload and push nothing.
+    pub dry_run: bool,
+    /// Force-with-lease in source-git terms: the source-git commit the branch must have been
+    /// last synced from (`Some(None)`: never synced / must not exist).
+    pub expected_source: Option<Option<String>>,
+    pub bot: &'a Identity,
+    pub lookaside: &'a dyn Lookaside,
+    pub push_options: &'a [String],
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The rendered tree equals the branch: nothing written.
+    UpToDate,
+    /// A commit was made (and, unless dry run, pushed).
+    Committed { commit: ObjectId, dry_run: bool, remote_lines: Vec<String> },
+}
+
+/// Why a sync was refused or failed; the remote is unchanged in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "dist-git branch `{branch}` is not auto-maintained: it has no `{OPT_IN_FILE}` at its root. \
+         To opt in, commit a `{OPT_IN_FILE}` there (it may be empty); deleting it opts out again"
+    )]
+    NotMaintained { branch: String },
+    #[error(
+        "dist-git branch `{branch}` has diverged: {} commit(s) by people on top of the last bot commit:\n{}\n{}\
+         Fold these changes into source-git, or push with `+`/`--force` to commit the render on top of them \
+         (history is never rewritten)",
+        commits.len(), list_humans(commits), diffstat
+    )]
+    Diverged { branch: String, commits: Vec<HumanCommit>, diffstat: String },
+    #[error("stale info: dist-git branch `{branch}` was last synced from {actual}, not {expected} as expected")]
+    Stale { branch: String, expected: String, actual: String },
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    #[error(transparent)]
+    DistGit(#[from] DistGitError),
+    #[error("lookaside upload failed (dist-git not changed): {0}")]
+    Lookaside(#[from] crate::lookaside::LookasideError),
+    #[error("push to dist-git failed (nothing changed there): {0}")]
+    Push(#[from] push::PushError),
+    #[error("dist-git refused the push of `{branch}` ({reason}){}", remote_suffix(remote_lines))]
+    Rejected { branch: String, reason: String, remote_lines: Vec<String> },
+    #[error("writing the tarball to a temporary directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn list_humans(commits: &[HumanCommit]) -> String {
+    commits.iter().map(|c| format!("  {} {} ({})\n", &c.id[..c.id.len().min(12)], c.subject, c.author)).collect()
+}
+
+fn remote_suffix(lines: &[String]) -> String {
+    lines.iter().map(|l| format!("\nremote: {l}")).collect()
+}
+
+/// Renders `req.candidate` onto `req.branch` of the cache's dist-git and publishes it.
+pub fn sync(cache: &Cache, heads: &BTreeMap<String, ObjectId>, req: &SyncRequest<'_>) -> Result<SyncOutcome, SyncError> {
+    let head = heads.get(req.branch).copied();
+    let state = state::read(&cache.repo, head)?;
+    check_branch(&cache.repo, &state, req)?;
+    let tarballs = tempfile::tempdir()?;
+    let tree = render_onto(&state, req, tarballs.path())?;
+    let extra = opt_in_file(&state, &tree, req)?;
+    let new_tree = commit::write_tree(&cache.repo, head, &tree, &extra)?;
+    if head.is_some_and(|h| tree_of(&cache.repo, h).ok() == Some(new_tree)) {
+        return Ok(SyncOutcome::UpToDate);
+    }
+    let message = commit::message(&tree.summary, &evr_release(&tree), &synced_commits(&tree, &state, req)?);
+    let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time())?;
+    if req.dry_run {
+        return Ok(SyncOutcome::Committed { commit: new, dry_run: true, remote_lines: Vec::new() });
+    }
+    upload_tarballs(req.lookaside, &tree)?;
+    let push_req =
+        PushRequest { branch: req.branch, new, expected_old: head, dry_run: false, push_options: req.push_options };
+    match push::push(cache, &push_req)? {
+        PushReport { status: RefStatus::Rejected { reason }, remote_lines } => {
+            Err(SyncError::Rejected { branch: req.branch.into(), reason, remote_lines })
+        }
+        PushReport { remote_lines, .. } => Ok(SyncOutcome::Committed { commit: new, dry_run: false, remote_lines }),
+    }
+}
+
+/// Opt-in, lease and divergence checks, before anything is rendered.
+fn check_branch(repo: &gix::Repository, state: &BranchState, req: &SyncRequest<'_>) -> Result<(), SyncError> {
+    if !state.opted_in {
+        return Err(SyncError::NotMaintained { branch: req.branch.into() });
+    }
+    if let Some(expected) = &req.expected_source {
+        let actual = state.synced_source_commit().map(str::to_owned);
+        if *expected != actual && !(expected.is_none() && state.head.is_none()) {
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "nothing".into());
+            return Err(SyncError::Stale { branch: req.branch.into(), expected: show(expected), actual: show(&actual) });
+        }
+    }
+    if state.diverged() && !req.force {
+        let diffstat = diffstat(repo, state).unwrap_or_default();
+        return Err(SyncError::Diverged { branch: req.branch.into(), commits: state.human_commits.clone(), diffstat });
+    }
+    Ok(())
+}
+
+/// Renders the candidate with the branch's files as the previous state.
+fn render_onto(state: &BranchState, req: &SyncRequest<'_>, tarball_dir: &Path) -> Result<DistGitTree, SyncError> {
+    let options = LoadOptions {
+        rev: Some(req.candidate.to_owned()),
+        previous: state.head.map(|_| PreviousSource::Files(state.files.clone())),
+        tarball_dir: Some(tarball_dir.to_path_buf()),
+        patch_dir: None,
+    };
+    let loaded = source::load(req.source, &options)?;
+    Ok(render::render(&loaded.snapshot, &loaded.config)?)
+}
+
+/// On a new branch, the opt-in file: source-git's `.distro/distgit.toml`, or a stub.
+fn opt_in_file(
+    state: &BranchState,
+    tree: &DistGitTree,
+    req: &SyncRequest<'_>,
+) -> Result<BTreeMap<String, Vec<u8>>, SyncError> {
+    if state.head.is_some() || tree.files.contains_key(OPT_IN_FILE) {
+        return Ok(BTreeMap::new());
+    }
+    let from_source = read_source_file(req.source, req.candidate, DISTGIT_TOML);
+    let bytes = from_source.unwrap_or_else(|| {
+        b"# This branch is maintained by git-distgit from source-git; delete this file to opt out.\n".to_vec()
+    });
+    Ok(BTreeMap::from([(OPT_IN_FILE.to_owned(), bytes)]))
+}
+
+/// A blob of the source-git candidate, if present.
+fn read_source_file(repo: &Path, rev: &str, path: &str) -> Option<Vec<u8>> {
+    let repo = gix::discover(repo).ok()?;
+    let spec = format!("{rev}:{path}");
+    let id = repo.rev_parse_single(spec.as_str()).ok()?;
+    let data = repo.find_blob(id).ok()?.data.clone();
+    Some(data)
+}
+
+fn tree_of(repo: &gix::Repository, commit: ObjectId) -> Result<ObjectId, DistGitError> {
+    let c = repo.find_commit(commit).map_err(super::git_err("reading dist-git head"))?;
+    Ok(c.tree_id().map_err(super::git_err("reading dist-git head tree"))?.detach())
+}
+
+/// The release part of the EVR (`2` for `2%{?dist}`).
+fn evr_release(tree: &DistGitTree) -> String {
+    let release = tree.summary.release.clone().unwrap_or_default();
+    release.split('%').next().unwrap_or("").trim_end_matches('.').to_owned()
+}
+
+/// The downstream commits since the last synced source-git commit (all when unknown).
+fn synced_commits(tree: &DistGitTree, state: &BranchState, req: &SyncRequest<'_>) -> Result<Vec<Synced>, SyncError> {
+    let repo = gix::discover(req.source).map_err(|e| DistGitError::Git { what: "opening source-git".into(), message: e.to_string() })?;
+    let tip = ObjectId::from_hex(tree.summary.candidate.as_bytes())
+        .map_err(|e| DistGitError::Git { what: "candidate id".into(), message: e.to_string() })?;
+    let mut hidden: Vec<ObjectId> = vec![];
+    for id in [Some(tree.summary.release_commit.as_str()), state.synced_source_commit()].into_iter().flatten() {
+        if let Ok(id) = ObjectId::from_hex(id.as_bytes()) {
+            if repo.find_commit(id).is_ok() {
+                hidden.push(id);
+            }
+        }
+    }
+    let walk = repo.rev_walk([tip]).with_hidden(hidden).all().map_err(super::git_err("walking source-git"))?;
+    let mut out = Vec::new();
+    for info in walk.flatten() {
+        let Ok(commit) = info.object() else { continue };
+        let subject = String::from_utf8_lossy(commit.message_raw_sloppy()).lines().next().unwrap_or("").to_owned();
+        out.push(Synced { id: info.id.to_string(), subject });
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Uploads every tarball before the ref moves.
+fn upload_tarballs(lookaside: &dyn Lookaside, tree: &DistGitTree) -> Result<(), SyncError> {
+    for tarball in &tree.tarballs {
+        let Some(path) = &tarball.path else { continue };
+        lookaside.upload(&tree.summary.package, &tarball.file_name, &tarball.sha512, path)?;
+    }
+    Ok(())
+}
+
+/// `git diff --stat`-like summary of what the human commits changed.
+fn diffstat(repo: &gix::Repository, state: &BranchState) -> Result<String, DistGitError> {
+    let (Some(bot), Some(head)) = (&state.last_bot, state.head) else { return Ok(String::new()) };
+    let before = state::tree_files(repo, bot.id)?;
+    let after = &state.files;
+    let mut out = String::new();
+    for path in before.keys().chain(after.keys()).collect::<std::collections::BTreeSet<_>>() {
+        match (before.get(path), after.get(path)) {
+            (Some(a), Some(b)) if a != b => out.push_str(&format!("  modified: {path}\n")),
+            (None, Some(_)) => out.push_str(&format!("  added:    {path}\n")),
+            (Some(_), None) => out.push_str(&format!("  deleted:  {path}\n")),
+            _ => {}
+        }
+    }
+    let _ = head;
+    Ok(out)
+}

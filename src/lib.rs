@@ -10,6 +10,7 @@
 //! * [`git`] — the one module that runs `git` (format-patch, archive, patch-id).
 //! * [`source`] — reads a source-git repository with gix and builds the snapshot.
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
+//! * [`remote`] — the `git-remote-distgit` helper (gitremote-helpers(7)).
 //! * [`cli`] — the `git distgit` command line; one file per subcommand.
 
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod git;
 pub mod lookaside;
 pub mod meta;
 pub mod output;
+pub mod remote;
 pub mod render;
 pub mod snapshot;
 pub mod source;

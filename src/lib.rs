@@ -8,6 +8,7 @@
 //! * [`version`] — choosing the upstream release tag and turning it into a version.
 //! * [`render`] — the pure core: [`snapshot::SourceSnapshot`] in, [`render::DistGitTree`] out.
 //! * [`git`] — the one module that runs `git` (format-patch, archive, patch-id).
+//! * [`lookaside`] — the lookaside cache for tarballs: a directory or dist-git's `upload.cgi`.
 //! * [`source`] — reads a source-git repository with gix and builds the snapshot.
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
 //! * [`remote`] — the `git-remote-distgit` helper (gitremote-helpers(7)).

@@ -3,6 +3,10 @@
 mod common;
 mod compat_fixtures;
 mod compat_real;
+mod fake_upload_cgi;
+mod lookaside_dir;
+mod lookaside_http;
+mod lookaside_real_cgi;
 mod render_cli;
 mod render_errors;
 mod render_format;

@@ -20,7 +20,9 @@ pub struct Address {
 pub enum AddressError {
     #[error("empty dist-git address: use `distgit::<package>` or `distgit::<url>`")]
     Empty,
-    #[error("`distgit.url` = `{template}` has no `{{pkg}}` placeholder; e.g. `ssh://pkgs.example.org/rpms/{{pkg}}.git`")]
+    #[error(
+        "`distgit.url` = `{template}` has no `{{pkg}}` placeholder; e.g. `ssh://pkgs.example.org/rpms/{{pkg}}.git`"
+    )]
     Template { template: String },
     #[error("`{given}` is not a package name (letters, digits, `-._+`) or a URL/path")]
     BadPackage { given: String },
@@ -72,7 +74,10 @@ mod tests {
         assert_eq!(a.package, "systemd");
         let b = resolve("foo", Some("https://git.example.org/rpms/{pkg}")).unwrap();
         assert_eq!(b.url, "https://git.example.org/rpms/foo");
-        assert_eq!(resolve("foo", Some("https://x/rpms")), Err(AddressError::Template { template: "https://x/rpms".into() }));
+        assert_eq!(
+            resolve("foo", Some("https://x/rpms")),
+            Err(AddressError::Template { template: "https://x/rpms".into() })
+        );
     }
 
     #[test]

@@ -36,9 +36,17 @@ impl Cache {
     pub fn open(common_dir: &Path, url: &str) -> Result<Cache, DistGitError> {
         let dir = cache_dir(common_dir, url);
         let repo = if dir.join("HEAD").is_file() {
-            gix::open(&dir).map_err(|e| DistGitError::Git { what: format!("opening {}", dir.display()), message: e.to_string() })?
+            gix::open(&dir)
+                .map_err(|e| DistGitError::Git { what: format!("opening {}", dir.display()), message: e.to_string() })?
         } else {
-            gix::init_bare(&dir).map_err(|e| DistGitError::Git { what: format!("creating {}", dir.display()), message: e.to_string() })?
+            std::fs::create_dir_all(&dir).map_err(|e| DistGitError::Git {
+                what: format!("creating {}", dir.display()),
+                message: e.to_string(),
+            })?;
+            gix::init_bare(&dir).map_err(|e| DistGitError::Git {
+                what: format!("creating {}", dir.display()),
+                message: e.to_string(),
+            })?
         };
         Ok(Cache { repo, url: url.to_owned() })
     }
@@ -52,12 +60,15 @@ impl Cache {
             .map_err(git_err(format!("dist-git URL {}", self.url)))?
             .with_refspecs([refspec.as_str()], gix::remote::Direction::Fetch)
             .map_err(git_err("dist-git refspec"))?;
-        let connection = remote.connect(gix::remote::Direction::Fetch).map_err(git_err(format!("connecting to {}", self.url)))?;
+        let connection =
+            remote.connect(gix::remote::Direction::Fetch).map_err(git_err(format!("connecting to {}", self.url)))?;
         let prepare = connection
             .prepare_fetch(gix::progress::Discard, Default::default())
             .map_err(git_err(format!("listing the branches of {}", self.url)))?;
         let heads = advertised_heads(prepare.ref_map());
-        prepare.receive(gix::progress::Discard, &AtomicBool::new(false)).map_err(git_err(format!("fetching from {}", self.url)))?;
+        prepare
+            .receive(gix::progress::Discard, &AtomicBool::new(false))
+            .map_err(git_err(format!("fetching from {}", self.url)))?;
         Ok(heads)
     }
 

@@ -43,11 +43,8 @@ pub fn write_tree(
     }
     for (path, bytes) in tree.files.iter().chain(extra) {
         let id = repo.write_blob(bytes).map_err(git_err(format!("writing {path}")))?.detach();
-        let executable = base_tree
-            .lookup_entry_by_path(path.as_str())
-            .ok()
-            .flatten()
-            .is_some_and(|e| e.mode().is_executable());
+        let executable =
+            base_tree.lookup_entry_by_path(path.as_str()).ok().flatten().is_some_and(|e| e.mode().is_executable());
         let kind = if executable { EntryKind::BlobExecutable } else { EntryKind::Blob };
         editor.upsert(path.as_str(), kind, id).map_err(git_err(format!("adding {path}")))?;
     }

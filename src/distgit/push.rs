@@ -51,7 +51,8 @@ pub enum PushError {
 /// at `req.expected_old`.
 pub fn push(cache: &Cache, req: &PushRequest<'_>) -> Result<PushReport, PushError> {
     let target = format!("refs/heads/{}", req.branch);
-    let lease = format!("--force-with-lease={target}:{}", req.expected_old.map(|id| id.to_string()).unwrap_or_default());
+    let lease =
+        format!("--force-with-lease={target}:{}", req.expected_old.map(|id| id.to_string()).unwrap_or_default());
     let mut cmd = isolated_command("git");
     cmd.arg("--git-dir").arg(cache.repo.git_dir()).args(["push", "--porcelain", &lease]);
     if req.dry_run {
@@ -61,9 +62,7 @@ pub fn push(cache: &Cache, req: &PushRequest<'_>) -> Result<PushReport, PushErro
         cmd.arg(format!("--push-option={option}"));
     }
     cmd.arg(&cache.url).arg(format!("{}:{target}", req.new));
-    let output = cmd
-        .output()
-        .map_err(|source| GitError::Spawn { program: "git".into(), source })?;
+    let output = cmd.output().map_err(|source| GitError::Spawn { program: "git".into(), source })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let remote_lines = remote_lines(&stderr);

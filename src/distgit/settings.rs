@@ -29,7 +29,10 @@ pub fn read(repo: &gix::Repository) -> Settings {
     Settings {
         url_template: get("distgit.url"),
         lookaside: get("distgit.lookaside").unwrap_or_else(|| default_lookaside.display().to_string()),
-        bot: Identity { name: get("distgit.botName").unwrap_or(bot.name), email: get("distgit.botEmail").unwrap_or(bot.email) },
+        bot: Identity {
+            name: get("distgit.botName").unwrap_or(bot.name),
+            email: get("distgit.botEmail").unwrap_or(bot.email),
+        },
         build_command: get("distgit.buildCommand"),
     }
 }

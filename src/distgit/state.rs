@@ -64,7 +64,10 @@ pub fn read(repo: &gix::Repository, head: Option<ObjectId>) -> Result<BranchStat
 }
 
 /// Walks first parents from `head` to the newest bot commit, collecting the others.
-fn find_last_bot(repo: &gix::Repository, head: ObjectId) -> Result<(Option<BotCommit>, Vec<HumanCommit>), DistGitError> {
+fn find_last_bot(
+    repo: &gix::Repository,
+    head: ObjectId,
+) -> Result<(Option<BotCommit>, Vec<HumanCommit>), DistGitError> {
     let mut humans = Vec::new();
     let mut next = Some(head);
     while let Some(id) = next.take() {
@@ -86,7 +89,8 @@ fn find_last_bot(repo: &gix::Repository, head: ObjectId) -> Result<(Option<BotCo
 
 /// Every blob of `commit`'s tree, by path.
 pub fn tree_files(repo: &gix::Repository, commit: ObjectId) -> Result<BTreeMap<String, Vec<u8>>, DistGitError> {
-    let tree = repo.find_commit(commit).and_then(|c| c.tree()).map_err(git_err(format!("reading the tree of {commit}")))?;
+    let tree =
+        repo.find_commit(commit).and_then(|c| c.tree()).map_err(git_err(format!("reading the tree of {commit}")))?;
     let mut files = BTreeMap::new();
     for entry in tree.traverse().breadthfirst.files().map_err(git_err("walking the dist-git tree"))? {
         if entry.mode.is_blob() || entry.mode.is_link() {

@@ -85,7 +85,11 @@ fn remote_suffix(lines: &[String]) -> String {
 }
 
 /// Renders `req.candidate` onto `req.branch` of the cache's dist-git and publishes it.
-pub fn sync(cache: &Cache, heads: &BTreeMap<String, ObjectId>, req: &SyncRequest<'_>) -> Result<SyncOutcome, SyncError> {
+pub fn sync(
+    cache: &Cache,
+    heads: &BTreeMap<String, ObjectId>,
+    req: &SyncRequest<'_>,
+) -> Result<SyncOutcome, SyncError> {
     let head = heads.get(req.branch).copied();
     let state = state::read(&cache.repo, head)?;
     check_branch(&cache.repo, &state, req)?;
@@ -121,7 +125,11 @@ fn check_branch(repo: &gix::Repository, state: &BranchState, req: &SyncRequest<'
         let actual = state.synced_source_commit().map(str::to_owned);
         if *expected != actual && !(expected.is_none() && state.head.is_none()) {
             let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "nothing".into());
-            return Err(SyncError::Stale { branch: req.branch.into(), expected: show(expected), actual: show(&actual) });
+            return Err(SyncError::Stale {
+                branch: req.branch.into(),
+                expected: show(expected),
+                actual: show(&actual),
+            });
         }
     }
     if state.diverged() && !req.force {
@@ -181,7 +189,8 @@ fn evr_release(tree: &DistGitTree) -> String {
 
 /// The downstream commits since the last synced source-git commit (all when unknown).
 fn synced_commits(tree: &DistGitTree, state: &BranchState, req: &SyncRequest<'_>) -> Result<Vec<Synced>, SyncError> {
-    let repo = gix::discover(req.source).map_err(|e| DistGitError::Git { what: "opening source-git".into(), message: e.to_string() })?;
+    let repo = gix::discover(req.source)
+        .map_err(|e| DistGitError::Git { what: "opening source-git".into(), message: e.to_string() })?;
     let tip = ObjectId::from_hex(tree.summary.candidate.as_bytes())
         .map_err(|e| DistGitError::Git { what: "candidate id".into(), message: e.to_string() })?;
     let mut hidden: Vec<ObjectId> = vec![];

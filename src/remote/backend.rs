@@ -1,0 +1,181 @@
+//! The work behind the helper protocol: listing dist-git branches in source-git terms and
+//! pushing source-git commits as rendered dist-git commits.
+
+use super::protocol::{
+    Backend, FetchRequest, HelperError, OkNote, Options, PushOutcome, PushSpec, RefEntry, RefValue, RejectStatus,
+};
+use crate::distgit::address::Address;
+use crate::distgit::cache::Cache;
+use crate::distgit::settings::Settings;
+use crate::distgit::state;
+use crate::distgit::sync::{self, SyncError, SyncOutcome, SyncRequest};
+use crate::lookaside::Lookaside;
+use gix::ObjectId;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The backend of one `git-remote-distgit` run.
+pub struct DistGitBackend {
+    source: PathBuf,
+    address: Address,
+    settings: Settings,
+    cache: Cache,
+    lookaside: Box<dyn Lookaside>,
+    heads: Option<BTreeMap<String, ObjectId>>,
+}
+
+impl DistGitBackend {
+    /// A backend for the source-git repository at `source` and the dist-git at `address`.
+    pub fn new(
+        source: PathBuf,
+        common_dir: &std::path::Path,
+        address: Address,
+        settings: Settings,
+        lookaside: Box<dyn Lookaside>,
+    ) -> Result<Self, HelperError> {
+        let cache = Cache::open(common_dir, &address.url).map_err(HelperError::backend)?;
+        Ok(DistGitBackend { source, address, settings, cache, lookaside, heads: None })
+    }
+
+    /// The dist-git branch heads, fetched once per run.
+    fn heads(&mut self) -> Result<&BTreeMap<String, ObjectId>, HelperError> {
+        if self.heads.is_none() {
+            self.heads = Some(self.cache.fetch().map_err(HelperError::backend)?);
+        }
+        Ok(self.heads.get_or_insert_with(BTreeMap::new))
+    }
+
+    fn push_one(&mut self, spec: &PushSpec, opts: &Options) -> PushOutcome {
+        let dst = spec.dst.clone();
+        let refuse = |status: RejectStatus, message: String| PushOutcome::Error {
+            dst: spec.dst.clone(),
+            status,
+            message: Some(message),
+        };
+        let Some(src) = &spec.src else {
+            let why = "deleting dist-git branches is refused: remove distgit.toml on the branch to opt out instead";
+            return refuse(RejectStatus::Other("deletion refused".into()), why.into());
+        };
+        let Some(branch) = dst.strip_prefix("refs/heads/") else {
+            return refuse(
+                RejectStatus::Other("not a branch".into()),
+                format!("only branches can be pushed, not {dst}"),
+            );
+        };
+        let heads = match self.heads() {
+            Ok(h) => h.clone(),
+            Err(e) => return refuse(RejectStatus::Other("dist-git unreachable".into()), e.to_string()),
+        };
+        let expected = opts.cas.iter().find(|c| c.dst == dst).map(|c| c.expected.clone());
+        let request = SyncRequest {
+            source: &self.source,
+            candidate: src,
+            branch,
+            force: spec.force || opts.force,
+            dry_run: opts.dry_run,
+            expected_source: if spec.force || opts.force { None } else { expected },
+            bot: &self.settings.bot,
+            lookaside: self.lookaside.as_ref(),
+            push_options: &opts.push_options,
+        };
+        let diverged_before = state::read(&self.cache.repo, heads.get(branch).copied()).map(|s| s.diverged());
+        match sync::sync(&self.cache, &heads, &request) {
+            Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
+            Ok(SyncOutcome::Committed { commit, dry_run, remote_lines }) => {
+                self.report_success(branch, commit, dry_run, &remote_lines, opts);
+                let forced = diverged_before.unwrap_or(false);
+                PushOutcome::Ok { dst, note: forced.then_some(OkNote::ForcedUpdate) }
+            }
+            Err(err) => refuse(reject_status(&err), err.to_string()),
+        }
+    }
+
+    /// Tells the user what happened and runs the post-push build command.
+    fn report_success(&mut self, branch: &str, commit: ObjectId, dry_run: bool, remote: &[String], opts: &Options) {
+        let mut err = std::io::stderr().lock();
+        for line in remote {
+            let _ = writeln!(err, "remote: {line}");
+        }
+        if opts.verbosity > 0 {
+            let what = if dry_run { "would push" } else { "pushed" };
+            let _ = writeln!(err, "distgit: {what} {} to {} {branch}", &commit.to_string()[..12], self.address.url);
+        }
+        if let (false, Some(command)) = (dry_run, &self.settings.build_command) {
+            run_build_command(command, &self.address, branch, commit);
+        }
+    }
+}
+
+/// Maps a refused sync to git's status words.
+fn reject_status(err: &SyncError) -> RejectStatus {
+    match err {
+        SyncError::Stale { .. } => RejectStatus::StaleInfo,
+        SyncError::Rejected { reason, .. } if reason == "stale info" || reason == "fetch first" => {
+            RejectStatus::FetchFirst
+        }
+        SyncError::Diverged { .. } => RejectStatus::Other("dist-git diverged".into()),
+        SyncError::NotMaintained { .. } => RejectStatus::Other("branch is not auto-maintained".into()),
+        SyncError::Rejected { reason, .. } => RejectStatus::Other(reason.clone()),
+        SyncError::Lookaside(_) => RejectStatus::Other("lookaside upload failed".into()),
+        SyncError::Push(_) => RejectStatus::Other("dist-git push failed".into()),
+        _ => RejectStatus::Other("render failed".into()),
+    }
+}
+
+/// Runs the configured build command; its failure is reported, never undoes the push.
+fn run_build_command(command: &str, address: &Address, branch: &str, commit: ObjectId) {
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .env("DISTGIT_URL", &address.url)
+        .env("DISTGIT_PACKAGE", &address.package)
+        .env("DISTGIT_BRANCH", branch)
+        .env("DISTGIT_COMMIT", commit.to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit())
+        .status();
+    let mut err = std::io::stderr().lock();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => {
+            let _ = writeln!(err, "distgit: warning: build command `{command}` failed ({s}); the push stands");
+        }
+        Err(e) => {
+            let _ = writeln!(err, "distgit: warning: cannot run build command `{command}`: {e}; the push stands");
+        }
+    }
+}
+
+impl Backend for DistGitBackend {
+    fn list(&mut self, _for_push: bool, _opts: &Options) -> Result<Vec<RefEntry>, HelperError> {
+        let heads = self.heads()?.clone();
+        let mut out = Vec::new();
+        for (branch, head) in heads {
+            let state = state::read(&self.cache.repo, Some(head)).map_err(HelperError::backend)?;
+            let value = match state.synced_source_commit() {
+                Some(id) if id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit()) => RefValue::Id(id.to_owned()),
+                _ => RefValue::Unknown,
+            };
+            out.push(RefEntry { value, name: format!("refs/heads/{branch}") });
+        }
+        Ok(out)
+    }
+
+    fn fetch(&mut self, _wanted: &[FetchRequest], _opts: &Options) -> Result<(), HelperError> {
+        Err(HelperError::backend(std::io::Error::other(
+            "fetching from dist-git (the reverse render) is not available yet",
+        )))
+    }
+
+    fn push(&mut self, specs: &[PushSpec], opts: &Options) -> Vec<PushOutcome> {
+        if opts.atomic && specs.len() > 1 {
+            let dry = Options { dry_run: true, ..opts.clone() };
+            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry)).collect();
+            if trial.iter().any(|o| matches!(o, PushOutcome::Error { .. })) || opts.dry_run {
+                return trial;
+            }
+        }
+        specs.iter().map(|s| self.push_one(s, opts)).collect()
+    }
+}

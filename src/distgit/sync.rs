@@ -67,7 +67,7 @@ pub enum SyncError {
     #[error(transparent)]
     DistGit(#[from] DistGitError),
     #[error("lookaside upload failed (dist-git not changed): {0}")]
-    Lookaside(#[from] crate::lookaside::LookasideError),
+    Lookaside(Box<crate::lookaside::LookasideError>),
     #[error("push to dist-git failed (nothing changed there): {0}")]
     Push(#[from] push::PushError),
     #[error("dist-git refused the push of `{branch}` ({reason}){}", remote_suffix(remote_lines))]
@@ -216,14 +216,16 @@ fn synced_commits(tree: &DistGitTree, state: &BranchState, req: &SyncRequest<'_>
 fn upload_tarballs(lookaside: &dyn Lookaside, tree: &DistGitTree) -> Result<(), SyncError> {
     for tarball in &tree.tarballs {
         let Some(path) = &tarball.path else { continue };
-        lookaside.upload(&tree.summary.package, &tarball.file_name, &tarball.sha512, path)?;
+        lookaside
+            .upload(&tree.summary.package, &tarball.file_name, &tarball.sha512, path)
+            .map_err(|e| SyncError::Lookaside(Box::new(e)))?;
     }
     Ok(())
 }
 
 /// `git diff --stat`-like summary of what the human commits changed.
 fn diffstat(repo: &gix::Repository, state: &BranchState) -> Result<String, DistGitError> {
-    let (Some(bot), Some(head)) = (&state.last_bot, state.head) else { return Ok(String::new()) };
+    let Some(bot) = &state.last_bot else { return Ok(String::new()) };
     let before = state::tree_files(repo, bot.id)?;
     let after = &state.files;
     let mut out = String::new();
@@ -235,6 +237,5 @@ fn diffstat(repo: &gix::Repository, state: &BranchState) -> Result<String, DistG
             _ => {}
         }
     }
-    let _ = head;
     Ok(out)
 }

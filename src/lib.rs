@@ -9,6 +9,7 @@
 //! * [`render`] — the pure core: [`snapshot::SourceSnapshot`] in, [`render::DistGitTree`] out.
 //! * [`git`] — the one module that runs `git` (format-patch, archive, patch-id).
 //! * [`source`] — reads a source-git repository with gix and builds the snapshot.
+//! * [`reverse`] — the reverse of the render: source-git commits from a dist-git commit.
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
 //! * [`cli`] — the `git distgit` command line; one file per subcommand.
 
@@ -19,6 +20,7 @@ pub mod git;
 pub mod meta;
 pub mod output;
 pub mod render;
+pub mod reverse;
 pub mod snapshot;
 pub mod source;
 pub mod spec;

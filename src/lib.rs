@@ -10,6 +10,7 @@
 //! * [`git`] — the one module that runs `git` (format-patch, archive, patch-id).
 //! * [`lookaside`] — the lookaside cache for tarballs: a directory or dist-git's `upload.cgi`.
 //! * [`source`] — reads a source-git repository with gix and builds the snapshot.
+//! * [`reverse`] — the reverse of the render: source-git commits from a dist-git commit.
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
 //! * [`remote`] — the `git-remote-distgit` helper (gitremote-helpers(7)).
 //! * [`cli`] — the `git distgit` command line; one file per subcommand.
@@ -24,6 +25,7 @@ pub mod meta;
 pub mod output;
 pub mod remote;
 pub mod render;
+pub mod reverse;
 pub mod snapshot;
 pub mod source;
 pub mod spec;

@@ -1,5 +1,6 @@
 //! The one module that runs `git`, for the outputs whose bytes are git's contract:
-//! `format-patch`, `archive` and `patch-id` (and `check-attr`, for what `archive` leaves out).
+//! `format-patch`, `archive` and `patch-id` (and `check-attr`, for what `archive` leaves out),
+//! and, for the reverse of the render, `mailinfo`, `apply`, `write-tree` and `commit-tree`.
 //!
 //! Every child runs with `LC_ALL=C`, stdin closed (unless we feed it), global and system config
 //! ignored, inherited `GIT_*` variables removed, and against a *shadow* git directory: an empty
@@ -8,11 +9,13 @@
 //! `diff.noprefix`, `core.autocrlf`, `format.signature`) from changing the bytes, so the same
 //! commits and options always give the same output. Errors carry git's stderr.
 
+mod apply;
 mod archive;
 mod attributes;
 mod format_patch;
 mod patch_id;
 
+pub use apply::{commit_tree, mailinfo, ApplyOptions, MailInfo, NewCommit, PatchIndex, Signature};
 pub use archive::{archive_tar_gz, ArchiveOutput};
 pub use attributes::export_ignored;
 pub use format_patch::{format_patch, has_binary_hunk, FormatPatchRequest, PatchFile};

@@ -14,3 +14,4 @@ mod render_format;
 mod render_rpm;
 mod render_spec;
 mod render_tarball;
+mod reverse;

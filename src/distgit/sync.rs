@@ -7,8 +7,9 @@ use super::push::{self, PushReport, PushRequest, RefStatus};
 use super::state::{self, BranchState, HumanCommit};
 use super::{DistGitError, OPT_IN_FILE};
 use crate::config::DISTGIT_TOML;
-use crate::lookaside::Lookaside;
+use crate::lookaside::{Lookaside, Uploaded};
 use crate::render::{self, DistGitTree};
+use crate::snapshot::TarballArtifact;
 use crate::source::{self, LoadOptions, PreviousSource};
 use gix::ObjectId;
 use std::collections::BTreeMap;
@@ -105,15 +106,20 @@ pub fn sync(
     if req.dry_run {
         return Ok(SyncOutcome::Committed { commit: new, dry_run: true, remote_lines: Vec::new() });
     }
-    upload_tarballs(req.lookaside, &tree)?;
+    let sent = upload_tarballs(req.lookaside, &tree)?;
     let push_req =
         PushRequest { branch: req.branch, new, expected_old: head, dry_run: false, push_options: req.push_options };
-    match push::push(cache, &push_req)? {
-        PushReport { status: RefStatus::Rejected { reason }, remote_lines } => {
+    let result = match push::push(cache, &push_req) {
+        Ok(PushReport { status: RefStatus::Rejected { reason }, remote_lines }) => {
             Err(SyncError::Rejected { branch: req.branch.into(), reason, remote_lines })
         }
-        PushReport { remote_lines, .. } => Ok(SyncOutcome::Committed { commit: new, dry_run: false, remote_lines }),
+        Ok(PushReport { remote_lines, .. }) => Ok(SyncOutcome::Committed { commit: new, dry_run: false, remote_lines }),
+        Err(e) => Err(SyncError::Push(e)),
+    };
+    if result.is_err() {
+        roll_back_uploads(req.lookaside, &tree, &sent);
     }
+    result
 }
 
 /// Opt-in, lease and divergence checks, before anything is rendered.
@@ -212,15 +218,32 @@ fn synced_commits(tree: &DistGitTree, state: &BranchState, req: &SyncRequest<'_>
     Ok(out)
 }
 
-/// Uploads every tarball before the ref moves.
-fn upload_tarballs(lookaside: &dyn Lookaside, tree: &DistGitTree) -> Result<(), SyncError> {
+/// Uploads every tarball before the ref moves; returns those this run sent (a failure part-way
+/// removes them again).
+fn upload_tarballs<'t>(
+    lookaside: &dyn Lookaside,
+    tree: &'t DistGitTree,
+) -> Result<Vec<&'t TarballArtifact>, SyncError> {
+    let mut sent = Vec::new();
     for tarball in &tree.tarballs {
         let Some(path) = &tarball.path else { continue };
-        lookaside
-            .upload(&tree.summary.package, &tarball.file_name, &tarball.sha512, path)
-            .map_err(|e| SyncError::Lookaside(Box::new(e)))?;
+        match lookaside.upload(&tree.summary.package, &tarball.file_name, &tarball.sha512, path) {
+            Ok(Uploaded::Sent) => sent.push(tarball),
+            Ok(Uploaded::AlreadyPresent) => {}
+            Err(e) => {
+                roll_back_uploads(lookaside, tree, &sent);
+                return Err(SyncError::Lookaside(Box::new(e)));
+            }
+        }
     }
-    Ok(())
+    Ok(sent)
+}
+
+/// Removes what this run uploaded, where the backend can (best effort: the push already failed).
+fn roll_back_uploads(lookaside: &dyn Lookaside, tree: &DistGitTree, sent: &[&TarballArtifact]) {
+    for tarball in sent {
+        let _ = lookaside.remove(&tree.summary.package, &tarball.file_name, &tarball.sha512);
+    }
 }
 
 /// `git diff --stat`-like summary of what the human commits changed.

@@ -105,6 +105,26 @@ impl Lookaside for DirLookaside {
     fn location(&self) -> String {
         self.root.display().to_string()
     }
+
+    /// Deletes the stored file and the layout directories it leaves empty.
+    fn remove(&self, package: &str, file: &str, sha512: &str) -> Result<bool, LookasideError> {
+        check_names(package, file, sha512)?;
+        let path = self.path_of(package, file, sha512);
+        if !path.is_file() {
+            return Ok(false);
+        }
+        std::fs::remove_file(&path).map_err(|source| {
+            self.io_error(format!("{package}/{file}"), IoFail { action: "removing", path: path.clone(), source })
+        })?;
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(&self.root) && *d != self.root.as_path()) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(true)
+    }
 }
 
 /// The directory `path` is in (`.` for a bare file name).

@@ -32,6 +32,13 @@ pub trait Lookaside: Send + Sync {
     fn download(&self, package: &str, file: &str, sha512: &str, dest: &Path) -> Result<(), LookasideError>;
     /// Where this lookaside is, for messages: a directory, or the upload URL without credentials.
     fn location(&self) -> String;
+    /// Removes a file this run uploaded, when the push it was for failed. Returns whether the
+    /// backend can and did remove it; dist-git's `upload.cgi` has no delete, so the HTTP
+    /// backend leaves it (an unreferenced, content-addressed file is harmless).
+    fn remove(&self, package: &str, file: &str, sha512: &str) -> Result<bool, LookasideError> {
+        let _ = (package, file, sha512);
+        Ok(false)
+    }
 }
 
 /// What [`Lookaside::upload`] did.

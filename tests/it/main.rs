@@ -8,6 +8,7 @@ mod lookaside_dir;
 mod lookaside_http;
 mod lookaside_real_cgi;
 mod remote_push;
+mod remote_refusals;
 mod render_cli;
 mod render_errors;
 mod render_format;

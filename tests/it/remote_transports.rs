@@ -284,3 +284,31 @@ fn the_helper_binary_answers_gits_askpass_prompts_from_its_environment() {
     let helper = ask("Password for 'x': ", false);
     assert!(!helper.status.success() && !text(&helper).contains(PASSWORD), "{}", text(&helper));
 }
+
+#[test]
+fn the_test_server_takes_chunked_pushes_from_real_git() {
+    let repo = Repo::init();
+    let mut state: u32 = 12345;
+    let noise: Vec<u8> = (0..300_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as u8
+        })
+        .collect();
+    repo.write("noise.bin", noise);
+    let head = repo.commit("Noise");
+    let bare = repo.path("big.git");
+    let out = hermetic("git", repo.home()).args(["init", "-q", "--bare"]).arg(&bare).output().expect("git");
+    assert!(out.status.success());
+    let server = HttpGitServer::start(repo.tmp.path(), USER, PASSWORD);
+    let url = server.url("big.git").replace("http://", &format!("http://{USER}:{PASSWORD}@"));
+    // A post buffer smaller than the pack makes git send the pack with chunked encoding.
+    let mut cmd = repo.git_cmd(&["-c", "http.postBuffer=65536", "push", &url, "HEAD:refs/heads/main"]);
+    cmd.env("GIT_TRACE_CURL", "1").env("GIT_TRACE_CURL_NO_DATA", "1");
+    let out = output_within(cmd, Duration::from_secs(60));
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("Transfer-Encoding: chunked"), "git did not chunk the push:\n{all}");
+    let pushed = hermetic("git", repo.home()).arg("--git-dir").arg(&bare).args(["rev-parse", "main"]).output();
+    assert_eq!(String::from_utf8_lossy(&pushed.expect("git").stdout).trim(), head);
+}

@@ -1,6 +1,11 @@
 //! The local cache of a dist-git repository: a bare repository under the source-git's git
 //! directory that holds the fetched dist-git branches and the commits the bot writes.
+//!
+//! Fetching goes through gix over any transport it speaks (`file://` and paths, `git://`,
+//! `ssh://`, and `http(s)://` through libcurl); HTTP credentials come from
+//! [`super::credentials`], and the URL is shown in messages without any password in it.
 
+use super::credentials::{self, AuthLog, HttpCredentials};
 use super::{git_err, DistGitError};
 use gix::ObjectId;
 use std::collections::BTreeMap;
@@ -18,12 +23,16 @@ pub struct Cache {
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cache").field("git_dir", &self.repo.git_dir()).field("url", &self.url).finish()
+        f.debug_struct("Cache")
+            .field("git_dir", &self.repo.git_dir())
+            .field("url", &credentials::redact_url(&self.url))
+            .finish()
     }
 }
 
 /// The cache directory for `url` below the source-git common dir `common_dir`.
 pub fn cache_dir(common_dir: &Path, url: &str) -> PathBuf {
+    let url = credentials::redact_url(url);
     let digest = crate::digest::sha512_hex(url.as_bytes());
     let readable: String =
         url.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
@@ -51,25 +60,69 @@ impl Cache {
         Ok(Cache { repo, url: url.to_owned() })
     }
 
+    /// The URL as shown in messages (any password replaced by `***`).
+    pub fn shown_url(&self) -> String {
+        credentials::redact_url(&self.url)
+    }
+
+    /// The HTTP credentials for this URL from the environment (`None` for other transports).
+    pub fn http_credentials(&self) -> Option<HttpCredentials> {
+        credentials::is_http(&self.url).then(|| HttpCredentials::from_env(&self.url)).flatten()
+    }
+
     /// Fetches every branch of the dist-git repository; returns the branch heads it advertised.
+    ///
+    /// Over HTTP(S), credentials are given only when the server asks, and only from
+    /// [`HttpCredentials::from_env`]: no prompt, no credential helper.
     pub fn fetch(&self) -> Result<BTreeMap<String, ObjectId>, DistGitError> {
+        let url = self.shown_url();
         let refspec = format!("+refs/heads/*:{REMOTE_NAMESPACE}*");
         let remote = self
             .repo
             .remote_at(self.url.as_str())
-            .map_err(git_err(format!("dist-git URL {}", self.url)))?
+            .map_err(self.scrubbed(format!("dist-git URL {url}")))?
             .with_refspecs([refspec.as_str()], gix::remote::Direction::Fetch)
             .map_err(git_err("dist-git refspec"))?;
-        let connection =
-            remote.connect(gix::remote::Direction::Fetch).map_err(git_err(format!("connecting to {}", self.url)))?;
-        let prepare = connection
-            .prepare_fetch(gix::progress::Discard, Default::default())
-            .map_err(git_err(format!("listing the branches of {}", self.url)))?;
+        let credentials = self.http_credentials();
+        let log = std::cell::Cell::new(AuthLog::default());
+        let connection = remote
+            .connect(gix::remote::Direction::Fetch)
+            .map_err(self.scrubbed(format!("connecting to {url}")))?
+            .with_credentials(credentials::gix_authenticate(credentials.as_ref(), &log));
+        let prepare = connection.prepare_fetch(gix::progress::Discard, Default::default()).map_err(|e| {
+            self.auth_error(log.get(), credentials.as_ref())
+                .unwrap_or_else(|| self.scrubbed(format!("listing the branches of {url}"))(e))
+        })?;
         let heads = advertised_heads(prepare.ref_map());
         prepare
             .receive(gix::progress::Discard, &AtomicBool::new(false))
-            .map_err(git_err(format!("fetching from {}", self.url)))?;
+            .map_err(self.scrubbed(format!("fetching from {url}")))?;
         Ok(heads)
+    }
+
+    /// [`git_err`] with the URL's password and the HTTP password removed from gix's message.
+    fn scrubbed(&self, what: String) -> impl FnOnce(gix::Error) -> DistGitError + '_ {
+        move |e| {
+            let message = credentials::scrub(&format!("{e:#}"), &self.url);
+            DistGitError::Git { what, message }
+        }
+    }
+
+    /// The error for a server that asked for credentials and did not get any it accepted.
+    fn auth_error(&self, log: AuthLog, credentials: Option<&HttpCredentials>) -> Option<DistGitError> {
+        let (user, pass) = (credentials::USERNAME_ENV, credentials::PASSWORD_ENV);
+        let message = match credentials {
+            _ if !log.asked => return None,
+            Some(_) if log.cleartext_refused => {
+                "refusing to send credentials over plain http:// to another machine: use https://".to_owned()
+            }
+            None => format!("the server asks for credentials: set {user} and {pass} (a password or an API token)"),
+            Some(c) if log.rejected => {
+                format!("the server did not accept the credentials of `{}` ({user}, {pass}): check them", c.username)
+            }
+            Some(_) => return None,
+        };
+        Some(DistGitError::Git { what: format!("listing the branches of {}", self.shown_url()), message })
     }
 
     /// The head of `branch` as last fetched.

@@ -7,6 +7,7 @@
 pub mod address;
 pub mod cache;
 pub mod commit;
+pub mod credentials;
 pub mod push;
 pub mod settings;
 pub mod state;

@@ -1,6 +1,8 @@
 //! Publishing a dist-git commit: `git push --porcelain --force-with-lease=<ref>:<old>` from the
 //! cache repository — the one git subprocess that talks to the network. Its porcelain output
-//! is parsed by a pure function.
+//! is parsed by a pure function. Over HTTP(S) it gets its credentials through `GIT_ASKPASS`
+//! (our own binary, answering from its environment; see [`super::credentials`]), never through
+//! its arguments; its stderr is scrubbed of passwords before it reaches an error.
 
 use super::cache::Cache;
 use crate::git::{isolated_command, GitError};
@@ -62,13 +64,33 @@ pub fn push(cache: &Cache, req: &PushRequest<'_>) -> Result<PushReport, PushErro
         cmd.arg(format!("--push-option={option}"));
     }
     cmd.arg(&cache.url).arg(format!("{}:{target}", req.new));
+    set_credentials(cache, &mut cmd)?;
     let output = cmd.output().map_err(|source| GitError::Spawn { program: "git".into(), source })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = super::credentials::scrub(&String::from_utf8_lossy(&output.stderr), &cache.url);
     let remote_lines = remote_lines(&stderr);
     match parse_porcelain(&stdout, &target) {
         Some(status) => Ok(PushReport { status, remote_lines }),
-        None => Err(PushError::Failed { url: cache.url.clone(), stderr: stderr.trim().to_owned() }),
+        None => Err(PushError::Failed { url: cache.shown_url(), stderr: stderr.trim().to_owned() }),
+    }
+}
+
+/// Over HTTP(S), makes git ask our binary (`GIT_ASKPASS`) for the credentials; without any,
+/// the askpass answers nothing, so git fails instead of prompting.
+fn set_credentials(cache: &Cache, cmd: &mut std::process::Command) -> Result<(), GitError> {
+    if !super::credentials::is_http(&cache.url) {
+        return Ok(());
+    }
+    let io = |source| GitError::Io { what: "locating our own binary for GIT_ASKPASS".into(), source };
+    match cache.http_credentials().filter(|_| !super::credentials::cleartext_refused(&cache.url)) {
+        Some(credentials) => credentials.set_askpass(cmd).map_err(io),
+        None => {
+            cmd.env("GIT_ASKPASS", std::env::current_exe().map_err(io)?)
+                .env(super::credentials::ASKPASS_ENV, "1")
+                .env_remove(super::credentials::USERNAME_ENV)
+                .env_remove(super::credentials::PASSWORD_ENV);
+            Ok(())
+        }
     }
 }
 

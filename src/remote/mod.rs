@@ -14,6 +14,9 @@ use std::process::ExitCode;
 /// go to stderr as `fatal: …` (git ignores a helper's exit status once the loop runs, so
 /// per-ref problems are reported in-protocol by the loop).
 pub fn main() -> ExitCode {
+    if let Some(code) = crate::distgit::credentials::askpass_main() {
+        return code;
+    }
     let args: Vec<String> = std::env::args().collect();
     let result = match args.as_slice() {
         [_, remote, url] => serve(remote, url),

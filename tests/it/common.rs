@@ -228,3 +228,45 @@ pub fn hello_package() -> Repo {
     plain_downstream(&repo);
     repo
 }
+
+/// `git-daemon` serving `base` on 127.0.0.1, killed when dropped. It is started directly (not
+/// as `git daemon`, whose wrapper process would leave the daemon behind when killed).
+pub struct GitDaemon {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl GitDaemon {
+    /// Starts the daemon (read-only, or read-write with `receive_pack`); waits at most 10 s
+    /// until it accepts connections.
+    pub fn start(home: &Path, base: &Path, receive_pack: bool) -> GitDaemon {
+        let exec_path = hermetic("git", home).arg("--exec-path").output().expect("git --exec-path");
+        let exec_path = String::from_utf8_lossy(&exec_path.stdout).trim().to_owned();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let mut cmd = hermetic(&format!("{exec_path}/git-daemon"), home);
+        cmd.args(["--listen=127.0.0.1", "--reuseaddr", "--export-all"])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if receive_pack {
+            cmd.arg("--enable=receive-pack");
+        }
+        let mut daemon = GitDaemon { child: cmd.spawn().expect("git-daemon"), port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(daemon.child.try_wait().expect("git-daemon status").is_none(), "git-daemon exited early");
+            assert!(std::time::Instant::now() < deadline, "git-daemon did not listen on port {port} within 10 s");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        daemon
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

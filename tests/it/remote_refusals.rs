@@ -155,49 +155,10 @@ fn push_failing_after_the_fetch_changes_nothing() {
     // dist-git state was read and the tarball uploaded.
     let repo = hello_package();
     let dist = dist_git(&repo);
-    let daemon = GitDaemon::start(&repo, dist.bare.parent().expect("parent"));
+    let daemon = GitDaemon::start(repo.home(), dist.bare.parent().expect("parent"), false);
     let remote = format!("distgit::git://127.0.0.1:{}/dist.git", daemon.port);
     let before = remote_state(&repo, &dist);
     let err = push_fails(&repo, &["push", &remote, "HEAD:rawhide"]);
     assert!(err.contains("push to dist-git failed") && err.contains("nothing changed there"), "{err}");
     assert_eq!(remote_state(&repo, &dist), before);
-}
-
-/// `git daemon` on 127.0.0.1 serving `base` read-only, stopped on drop.
-struct GitDaemon {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl GitDaemon {
-    fn start(repo: &Repo, base: &Path) -> GitDaemon {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        // Run git-daemon itself: `git daemon` would run it as a child that a kill leaves behind.
-        let exec_path = run_git(repo, &["--exec-path"]);
-        let daemon = Path::new(&exec_path).join("git-daemon");
-        let child = hermetic(daemon.to_str().expect("utf-8"), repo.home())
-            .args(["--listen=127.0.0.1", "--reuseaddr", "--export-all"])
-            .arg(format!("--port={port}"))
-            .arg(format!("--base-path={}", base.display()))
-            .arg(base)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("git daemon");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return GitDaemon { child, port };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("git daemon did not start on port {port}");
-    }
-}
-
-impl Drop for GitDaemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -53,6 +53,16 @@ impl Repo {
         repo
     }
 
+    /// A clone of `other` (tags included) in a new temporary directory, at the same clock.
+    pub fn clone_of(other: &Repo) -> Repo {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("src");
+        let out =
+            hermetic("git", tmp.path()).args(["clone", "-q"]).arg(&other.dir).arg(&dir).output().expect("git clone");
+        assert!(out.status.success(), "git clone: {}", String::from_utf8_lossy(&out.stderr));
+        Repo { tmp, dir, clock: std::cell::Cell::new(other.clock.get()) }
+    }
+
     pub fn home(&self) -> &Path {
         self.tmp.path()
     }

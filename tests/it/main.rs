@@ -9,6 +9,7 @@ mod lookaside_dir;
 mod lookaside_http;
 mod lookaside_real_cgi;
 mod remote_push;
+mod remote_race;
 mod remote_refusals;
 mod remote_transports;
 mod render_cli;

@@ -27,12 +27,19 @@ pub fn run_git(repo: &Repo, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
 }
 
-/// `git <args>` in the source repo with `git-remote-distgit` on PATH.
-pub fn git_with_helper(repo: &Repo, args: &[&str]) -> Output {
+/// `git <args>` in the source repo with `git-remote-distgit` on PATH, not yet run.
+pub fn git_cmd_with_helper(repo: &Repo, args: &[&str]) -> std::process::Command {
     let helper = PathBuf::from(env!("CARGO_BIN_EXE_git-remote-distgit"));
     let bin_dir = helper.parent().expect("bin dir").to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    repo.git_cmd(args).env("PATH", path).output().expect("git")
+    let mut cmd = repo.git_cmd(args);
+    cmd.env("PATH", path);
+    cmd
+}
+
+/// `git <args>` in the source repo with `git-remote-distgit` on PATH.
+pub fn git_with_helper(repo: &Repo, args: &[&str]) -> Output {
+    git_cmd_with_helper(repo, args).output().expect("git")
 }
 
 /// `git push` that must succeed; returns stderr.

@@ -41,7 +41,7 @@ pub enum SyncOutcome {
     /// The rendered tree equals the branch: nothing written.
     UpToDate,
     /// A commit was made (and, unless dry run, pushed).
-    Committed { commit: ObjectId, dry_run: bool, remote_lines: Vec<String> },
+    Committed { commit: ObjectId, package: String, dry_run: bool, remote_lines: Vec<String> },
 }
 
 /// Why a sync was refused or failed; the remote is unchanged in every case.
@@ -104,7 +104,8 @@ pub fn sync(
     let message = commit::message(&tree.summary, &evr_release(&tree), &synced_commits(&tree, &state, req)?);
     let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time())?;
     if req.dry_run {
-        return Ok(SyncOutcome::Committed { commit: new, dry_run: true, remote_lines: Vec::new() });
+        let package = tree.summary.package.clone();
+        return Ok(SyncOutcome::Committed { commit: new, package, dry_run: true, remote_lines: Vec::new() });
     }
     let sent = upload_tarballs(req.lookaside, &tree)?;
     let push_req =
@@ -113,13 +114,34 @@ pub fn sync(
         Ok(PushReport { status: RefStatus::Rejected { reason }, remote_lines }) => {
             Err(SyncError::Rejected { branch: req.branch.into(), reason, remote_lines })
         }
-        Ok(PushReport { remote_lines, .. }) => Ok(SyncOutcome::Committed { commit: new, dry_run: false, remote_lines }),
+        Ok(PushReport { remote_lines, .. }) => {
+            let package = tree.summary.package.clone();
+            Ok(SyncOutcome::Committed { commit: new, package, dry_run: false, remote_lines })
+        }
         Err(e) => Err(SyncError::Push(e)),
     };
-    if result.is_err() {
+    // A branch that moved under us means another push won; it may reference the very files
+    // this run uploaded, so they stay.
+    if result.as_ref().is_err_and(|e| !e.branch_moved()) {
         roll_back_uploads(req.lookaside, &tree, &sent);
     }
     result
+}
+
+impl SyncError {
+    /// The dist-git branch moved between reading it and pushing (a concurrent push won): the
+    /// lease failed (`stale info`), or the server's ref lock found another value.
+    pub fn branch_moved(&self) -> bool {
+        match self {
+            SyncError::Rejected { reason, remote_lines, .. } => {
+                reason == "stale info"
+                    || reason == "fetch first"
+                    || (reason == "failed to update ref"
+                        && remote_lines.iter().any(|l| l.contains("cannot lock ref") && l.contains("but expected")))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Opt-in, lease and divergence checks, before anything is rendered.

@@ -82,8 +82,8 @@ impl DistGitBackend {
         let diverged_before = state::read(&self.cache.repo, heads.get(branch).copied()).map(|s| s.diverged());
         match sync::sync(&self.cache, &heads, &request) {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
-            Ok(SyncOutcome::Committed { commit, dry_run, remote_lines }) => {
-                self.report_success(branch, commit, dry_run, &remote_lines, opts);
+            Ok(SyncOutcome::Committed { commit, package, dry_run, remote_lines }) => {
+                self.report_success(&Pushed { branch, commit, package: &package, dry_run }, &remote_lines, opts);
                 let forced = diverged_before.unwrap_or(false);
                 PushOutcome::Ok { dst, note: forced.then_some(OkNote::ForcedUpdate) }
             }
@@ -92,17 +92,18 @@ impl DistGitBackend {
     }
 
     /// Tells the user what happened and runs the post-push build command.
-    fn report_success(&mut self, branch: &str, commit: ObjectId, dry_run: bool, remote: &[String], opts: &Options) {
+    fn report_success(&mut self, pushed: &Pushed<'_>, remote: &[String], opts: &Options) {
         let mut err = std::io::stderr().lock();
         for line in remote {
             let _ = writeln!(err, "remote: {line}");
         }
         if opts.verbosity > 0 {
-            let what = if dry_run { "would push" } else { "pushed" };
-            let _ = writeln!(err, "distgit: {what} {} to {} {branch}", &commit.to_string()[..12], self.address.url);
+            let what = if pushed.dry_run { "would push" } else { "pushed" };
+            let short = &pushed.commit.to_string()[..12];
+            let _ = writeln!(err, "distgit: {what} {short} to {} {}", self.address.url, pushed.branch);
         }
-        if let (false, Some(command)) = (dry_run, &self.settings.build_command) {
-            run_build_command(command, &self.address, branch, commit);
+        if let (false, Some(command)) = (pushed.dry_run, &self.settings.build_command) {
+            run_build_command(command, &self.address.url, pushed);
         }
     }
 }
@@ -111,9 +112,7 @@ impl DistGitBackend {
 fn reject_status(err: &SyncError) -> RejectStatus {
     match err {
         SyncError::Stale { .. } => RejectStatus::StaleInfo,
-        SyncError::Rejected { reason, .. } if reason == "stale info" || reason == "fetch first" => {
-            RejectStatus::FetchFirst
-        }
+        e if e.branch_moved() => RejectStatus::FetchFirst,
         SyncError::Diverged { .. } => RejectStatus::Other("dist-git diverged".into()),
         SyncError::NotMaintained { .. } => RejectStatus::Other("branch is not auto-maintained".into()),
         SyncError::Rejected { reason, .. } => RejectStatus::Other(reason.clone()),
@@ -123,14 +122,22 @@ fn reject_status(err: &SyncError) -> RejectStatus {
     }
 }
 
+/// A successful (or dry-run) push, for reporting.
+struct Pushed<'a> {
+    branch: &'a str,
+    commit: ObjectId,
+    package: &'a str,
+    dry_run: bool,
+}
+
 /// Runs the configured build command; its failure is reported, never undoes the push.
-fn run_build_command(command: &str, address: &Address, branch: &str, commit: ObjectId) {
+fn run_build_command(command: &str, url: &str, pushed: &Pushed<'_>) {
     let status = std::process::Command::new("sh")
         .args(["-c", command])
-        .env("DISTGIT_URL", &address.url)
-        .env("DISTGIT_PACKAGE", &address.package)
-        .env("DISTGIT_BRANCH", branch)
-        .env("DISTGIT_COMMIT", commit.to_string())
+        .env("DISTGIT_URL", url)
+        .env("DISTGIT_PACKAGE", pushed.package)
+        .env("DISTGIT_BRANCH", pushed.branch)
+        .env("DISTGIT_COMMIT", pushed.commit.to_string())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::inherit())
         .stderr(std::process::Stdio::inherit())

@@ -8,6 +8,7 @@ mod http_cgi_server;
 mod lookaside_dir;
 mod lookaside_http;
 mod lookaside_real_cgi;
+mod remote_options;
 mod remote_push;
 mod remote_race;
 mod remote_refusals;

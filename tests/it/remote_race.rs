@@ -45,6 +45,10 @@ fn two_racing_pushes_leave_exactly_one_applied() {
         let message = bare_git(&dist, &a, &["log", "-1", "--format=%B", "rawhide"]);
         assert!(message.contains(&format!("From-source-git-commit: {winner}")), "{message}");
         assert_eq!(bare_git(&dist, &a, &["rev-parse", "rawhide~1"]), base, "one commit on top of the base");
+        let sources = bare_git(&dist, &a, &["show", "rawhide:sources"]);
+        let sha = sources.rsplit(' ').next().expect("sha");
+        let stored = dist.lookaside.join(format!("hello/hello-1.0.tar.gz/sha512/{sha}/hello-1.0.tar.gz"));
+        assert!(stored.is_file(), "the winner's tarball stays in the lookaside");
         let fsck = run_git(&a, &["--git-dir", dist.bare.to_str().expect("utf-8"), "fsck", "--no-progress"]);
         assert!(!fsck.contains("error"), "{fsck}");
     }

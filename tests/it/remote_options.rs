@@ -3,13 +3,6 @@
 use crate::common::*;
 use crate::remote_push::*;
 
-fn push_fails(repo: &Repo, args: &[&str]) -> String {
-    let out = git_with_helper(repo, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "git {args:?} should fail:\n{stderr}");
-    stderr
-}
-
 #[test]
 fn force_with_lease_on_a_stale_expectation_is_refused() {
     let repo = hello_package();

@@ -50,6 +50,15 @@ pub fn push_ok(repo: &Repo, args: &[&str]) -> String {
     stderr
 }
 
+/// `git push` that must fail (without a panic in the helper); returns stderr.
+pub fn push_fails(repo: &Repo, args: &[&str]) -> String {
+    let out = git_with_helper(repo, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "git {args:?} should fail:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 pub fn bare_git(dist: &DistGit, repo: &Repo, args: &[&str]) -> String {
     let mut full = vec!["--git-dir", dist.bare.to_str().expect("utf-8")];
     full.extend_from_slice(args);
@@ -60,7 +69,7 @@ pub fn url(dist: &DistGit) -> String {
     format!("distgit::{}", dist.bare.display())
 }
 
-fn files_in_lookaside(dir: &Path) -> Vec<String> {
+pub fn files_in_lookaside(dir: &Path) -> Vec<String> {
     walk(dir).into_iter().map(|p| p.strip_prefix(dir).expect("prefix").display().to_string()).collect()
 }
 

@@ -3,36 +3,11 @@
 
 use crate::common::*;
 use crate::remote_push::*;
-use std::path::Path;
 
 /// Everything observable on the remote side: refs and lookaside files.
 fn remote_state(repo: &Repo, dist: &DistGit) -> (String, Vec<String>) {
     let refs = bare_git(dist, repo, &["for-each-ref", "--format=%(refname) %(objectname)"]);
-    (refs, list_files(&dist.lookaside))
-}
-
-fn list_files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.path().is_dir() {
-                out.extend(list_files(&e.path()));
-            } else {
-                out.push(e.path().display().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// `git push` that must fail; returns stderr.
-fn push_fails(repo: &Repo, args: &[&str]) -> String {
-    let out = git_with_helper(repo, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "git {args:?} should fail:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
+    (refs, files_in_lookaside(&dist.lookaside))
 }
 
 /// Commits `files` on `branch` of the bare dist-git as a person would, with plain git.

@@ -7,6 +7,7 @@ mod fake_upload_cgi;
 mod lookaside_dir;
 mod lookaside_http;
 mod lookaside_real_cgi;
+mod remote_fetch;
 mod remote_push;
 mod render_cli;
 mod render_errors;

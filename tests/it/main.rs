@@ -16,3 +16,4 @@ mod render_rpm;
 mod render_spec;
 mod render_tarball;
 mod reverse;
+mod roundtrip_real;

@@ -207,3 +207,19 @@ fn a_missing_release_tag_is_fetched_from_the_upstream() {
     assert_eq!(fresh.git(&["tag", "--list"]), "v0.9\nv1.0");
     assert_eq!(tree_outside_distro(&fresh, "FETCH_HEAD"), tree_outside_distro(&source, "HEAD"));
 }
+
+#[test]
+fn a_commit_id_line_in_a_message_keeps_the_patch() {
+    // `git patch-id` reads a line starting with a commit id as the next commit; the patch
+    // would get no id on either side and be rewritten, bumping Release.
+    let source = hello_package();
+    source.write("README", "Hello project\n\nNow with docs.\nBackported.\n");
+    source.commit("Backport a fix\n\ncommit 8025087acf9d2b941bae93b3e0967560e7e03e87 upstream.\n");
+    let dist = dist_git(&source);
+    push_ok(&source, &["push", &url(&dist), "HEAD:rawhide"]);
+    let fresh = upstream_only(&source);
+    fetch_ok(&fresh, &["fetch", &url(&dist), "rawhide"]);
+    let checkout = checkout(&source, &dist, "dist-checkout");
+    let summary = render_summary(&fresh, "FETCH_HEAD", &checkout);
+    assert_eq!(summary["unchanged"], true, "{summary:#}");
+}

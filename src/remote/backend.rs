@@ -1,6 +1,7 @@
-//! The work behind the helper protocol: listing dist-git branches in source-git terms and
-//! pushing source-git commits as rendered dist-git commits.
+//! The work behind the helper protocol: listing dist-git branches in source-git terms,
+//! pushing source-git commits as rendered dist-git commits, and fetching (see [`super::fetch`]).
 
+use super::fetch::{FetchError, Fetcher, Listed, Origin};
 use super::protocol::{
     Backend, FetchRequest, HelperError, OkNote, Options, PushOutcome, PushSpec, RefEntry, RefValue, RejectStatus,
 };
@@ -23,6 +24,7 @@ pub struct DistGitBackend {
     cache: Cache,
     lookaside: Box<dyn Lookaside>,
     heads: Option<BTreeMap<String, ObjectId>>,
+    fetcher: Option<Fetcher>,
 }
 
 impl DistGitBackend {
@@ -35,7 +37,7 @@ impl DistGitBackend {
         lookaside: Box<dyn Lookaside>,
     ) -> Result<Self, HelperError> {
         let cache = Cache::open(common_dir, &address.url).map_err(HelperError::backend)?;
-        Ok(DistGitBackend { source, address, settings, cache, lookaside, heads: None })
+        Ok(DistGitBackend { source, address, settings, cache, lookaside, heads: None, fetcher: None })
     }
 
     /// The dist-git branch heads, fetched once per run.
@@ -44,6 +46,38 @@ impl DistGitBackend {
             self.heads = Some(self.cache.fetch().map_err(HelperError::backend)?);
         }
         Ok(self.heads.get_or_insert_with(BTreeMap::new))
+    }
+
+    /// The fetch side, opened once per run.
+    fn fetcher(&mut self) -> Result<&Fetcher, HelperError> {
+        if self.fetcher.is_none() {
+            let fetcher = Fetcher::open(&self.source, self.settings.bot.clone()).map_err(HelperError::backend)?;
+            self.fetcher = Some(fetcher);
+        }
+        self.fetcher.as_ref().ok_or_else(|| HelperError::backend(std::io::Error::other("no fetcher")))
+    }
+
+    /// `list` for a fetch: each branch as the source-git commit that stands for it (made now if
+    /// needed). A branch that cannot be reversed is left out, with the reason on stderr.
+    fn list_for_fetch(&mut self, opts: &Options) -> Result<Vec<RefEntry>, HelperError> {
+        let heads = self.heads()?.clone();
+        self.fetcher()?;
+        let (Some(fetcher), cache) = (self.fetcher.as_ref(), &self.cache) else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for (branch, head) in heads {
+            match fetcher.resolve(cache, &branch, head) {
+                Ok(listed) => {
+                    report_listed(&branch, head, &listed, &self.address.url, opts);
+                    out.push(RefEntry {
+                        value: RefValue::Id(listed.commit.to_string()),
+                        name: format!("refs/heads/{branch}"),
+                    });
+                }
+                Err(err @ (FetchError::Reverse { .. } | FetchError::Upstream { .. })) => warn_left_out(&branch, &err),
+                Err(err) => return Err(HelperError::backend(err)),
+            }
+        }
+        Ok(out)
     }
 
     fn push_one(&mut self, spec: &PushSpec, opts: &Options) -> PushOutcome {
@@ -108,6 +142,36 @@ impl DistGitBackend {
     }
 }
 
+/// Tells the user (at the default verbosity and above) which commits a fetch made.
+fn report_listed(branch: &str, head: ObjectId, listed: &Listed, url: &str, opts: &Options) {
+    let Origin::Reversed { tag, commits, fetched } = &listed.origin else { return };
+    if opts.verbosity == 0 {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    for t in fetched {
+        let _ = writeln!(err, "distgit: fetched tag {t} from the upstream (git config distgit.upstream)");
+    }
+    let short = |id: &ObjectId| id.to_string()[..12].to_owned();
+    let _ = writeln!(
+        err,
+        "distgit: {url} {branch} {} -> source-git {}: {tag} + {} patch commit(s) + packaging",
+        short(&head),
+        short(&listed.commit),
+        commits.saturating_sub(1)
+    );
+}
+
+/// Says why `branch` is not in the list; git then reports it as a missing remote ref if asked.
+fn warn_left_out(branch: &str, err: &FetchError) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "warning: distgit: {err}");
+    let _ = writeln!(
+        stderr,
+        "warning: distgit: dist-git branch {branch} is left out (git says \"couldn't find remote ref\" if you fetch it)"
+    );
+}
+
 /// Maps a refused sync to git's status words.
 fn reject_status(err: &SyncError) -> RejectStatus {
     match err {
@@ -155,7 +219,10 @@ fn run_build_command(command: &str, url: &str, pushed: &Pushed<'_>) {
 }
 
 impl Backend for DistGitBackend {
-    fn list(&mut self, _for_push: bool, _opts: &Options) -> Result<Vec<RefEntry>, HelperError> {
+    fn list(&mut self, for_push: bool, opts: &Options) -> Result<Vec<RefEntry>, HelperError> {
+        if !for_push {
+            return self.list_for_fetch(opts);
+        }
         let heads = self.heads()?.clone();
         let mut out = Vec::new();
         for (branch, head) in heads {
@@ -169,10 +236,21 @@ impl Backend for DistGitBackend {
         Ok(out)
     }
 
-    fn fetch(&mut self, _wanted: &[FetchRequest], _opts: &Options) -> Result<(), HelperError> {
-        Err(HelperError::backend(std::io::Error::other(
-            "fetching from dist-git (the reverse render) is not available yet",
-        )))
+    fn fetch(&mut self, wanted: &[FetchRequest], _opts: &Options) -> Result<(), HelperError> {
+        let fetcher = self.fetcher()?;
+        for request in wanted {
+            if !fetcher.has_object(&request.id) {
+                return Err(HelperError::backend(FetchError::Git {
+                    what: format!("dist-git {}", request.name),
+                    message: format!(
+                        "the source-git commit {} that stands for it is not in this repository; \
+                         run the fetch again (the helper makes it while listing the branches)",
+                        request.id
+                    ),
+                }));
+            }
+        }
+        Ok(())
     }
 
     fn push(&mut self, specs: &[PushSpec], opts: &Options) -> Vec<PushOutcome> {

@@ -3,8 +3,11 @@
 //!
 //! * [`protocol`] — the command loop git drives over stdin/stdout, independent of what a push or
 //!   fetch does; the work itself sits behind [`protocol::Backend`].
+//! * [`backend`] — that work: listing, pushing (render + dist-git commit), fetching.
+//! * [`fetch`] — the fetch direction: the source-git commit for each dist-git branch.
 
 pub mod backend;
+pub mod fetch;
 pub mod protocol;
 
 use std::io::Write;

@@ -24,7 +24,7 @@ mod message;
 mod prep;
 mod release;
 
-pub use prep::{Application, PrepError, Strip};
+pub use prep::{applications, Application, PrepError, Strip};
 
 use crate::config::{self, Config};
 use crate::git::{self, ApplyOptions, GitError, NewCommit, PatchIndex, ShadowRepo, Signature};

@@ -2,6 +2,7 @@
 //! [`SourceSnapshot`] plus its [`Config`].
 
 mod commits;
+mod plain_diff;
 mod previous;
 mod release;
 mod tree;

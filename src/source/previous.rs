@@ -1,8 +1,11 @@
 //! Reading an existing dist-git checkout, to diff against and to keep unchanged patches.
 
+use super::plain_diff::{self, StripLevel};
 use super::SourceError;
 use crate::git::{self, ShadowRepo};
+use crate::reverse::Strip;
 use crate::snapshot::PreviousDistGit;
+use crate::spec::Spec;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -49,11 +52,15 @@ fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, SourceError> 
 }
 
 /// Patch ids of every `*.patch` file, space-joined per file, computed by one `git patch-id`.
+/// Plain (`diff -up`) headers are put in git's form first, with the spec's strip level, so a
+/// hand-made patch has the id of the `git format-patch` output of the same change.
 fn patch_ids(shadow: &ShadowRepo, files: &BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, String>, SourceError> {
     let patches: Vec<(&String, &Vec<u8>)> = files.iter().filter(|(name, _)| name.ends_with(".patch")).collect();
+    let strips = strip_levels(files);
     let mut input = Vec::new();
-    for (index, (_, bytes)) in patches.iter().enumerate() {
-        tag_parts(index, bytes, &mut input);
+    for (index, (name, bytes)) in patches.iter().enumerate() {
+        let strip = strips.get(name.as_str()).copied().unwrap_or(StripLevel::Unspecified);
+        tag_parts(index, &plain_diff::normalise(bytes, strip), &mut input);
     }
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for (patch_id, commit) in git::patch_ids(shadow, &input)? {
@@ -68,6 +75,28 @@ fn patch_ids(shadow: &ShadowRepo, files: &BTreeMap<String, Vec<u8>>) -> Result<B
         joined.push_str(&patch_id);
     }
     Ok(ids)
+}
+
+/// The strip level `%prep` applies each patch file with, from the dist-git's only top-level
+/// spec. A spec that cannot be read (or several specs) gives none: patches are then treated
+/// as `%autosetup` without `-p` would apply them.
+fn strip_levels(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, StripLevel> {
+    let mut specs = files.iter().filter(|(p, _)| p.ends_with(".spec") && !p.contains('/'));
+    let (Some((path, bytes)), None) = (specs.next(), specs.next()) else { return BTreeMap::new() };
+    let Some(spec) = std::str::from_utf8(bytes).ok().and_then(|text| Spec::parse(path, text).ok()) else {
+        return BTreeMap::new();
+    };
+    let applications = crate::reverse::applications(&spec).unwrap_or_default();
+    applications
+        .into_iter()
+        .map(|app| {
+            let strip = match app.strip {
+                Strip::Level(n) => StripLevel::Level(n),
+                Strip::Unspecified => StripLevel::Unspecified,
+            };
+            (app.file, strip)
+        })
+        .collect()
 }
 
 /// Copies `bytes` to `out`, giving each mail in it a `From <id>` line whose id encodes the file

@@ -317,10 +317,12 @@ const FEDORA_PATHS_PATCH: &str = "\
 diff -up frob-2.1/Makefile.fedora frob-2.1/Makefile
 --- frob-2.1/Makefile.fedora\t2024-09-02 11:00:00.000000000 +0200
 +++ frob-2.1/Makefile\t2024-09-02 11:01:00.000000000 +0200
-@@ -1,2 +1,2 @@
+@@ -1,4 +1,4 @@
 -PREFIX = /usr/local
 +PREFIX = /usr
  CFLAGS += -Wall
+ 
+ frob: src/frob.c
 diff -up frob-2.1/src/paths.h.fedora frob-2.1/src/paths.h
 --- frob-2.1/src/paths.h.fedora\t2024-09-02 11:00:00.000000000 +0200
 +++ frob-2.1/src/paths.h\t2024-09-02 11:01:00.000000000 +0200
@@ -513,18 +515,16 @@ fn hand_made_fedora_dist_git_renders_back() {
             "frob-2.1-changelog.patch"
         ]
     );
-    // The mail keeps its bytes (same patch id); `gendiff` diffs name other paths, so their
-    // patch ids differ and git's form replaces them (docs/reverse.md).
+    // The mail and the `gendiff` diffs keep their bytes: the previous patch ids are computed
+    // with git-form headers. The `-U0` ChangeLog diff has other hunks than git's (3 lines of
+    // context), so its patch id differs and git's form replaces it (docs/reverse.md).
     let kept: Vec<bool> = patches.iter().map(|p| p["kept"] == true).collect();
-    assert_eq!(kept, [false, false, true, false]);
+    assert_eq!(kept, [true, true, true, false]);
     assert_eq!(summary["deleted"], serde_json::json!([]));
-    // The three plain diffs come back in git's form, which the render counts as a change:
-    // Release goes up and %changelog gets an entry. Everything else is byte-identical.
+    // That one change counts: Release goes up and %changelog gets an entry. Everything else is
+    // byte-identical.
     let changed: Vec<&str> = diff.lines().filter_map(|l| l.strip_prefix("+++ b/")).collect();
-    assert_eq!(
-        changed,
-        ["frob-2.1-changelog.patch", "frob-2.1-empty-input.patch", "frob-2.1-fedora-paths.patch", "frob.spec"]
-    );
+    assert_eq!(changed, ["frob-2.1-changelog.patch", "frob.spec"]);
     assert_eq!(summary["release"], "4%{?dist}");
     let spec_diff = &diff[diff.find("+++ b/frob.spec").expect("spec diff")..];
     let edits: Vec<&str> = spec_diff.lines().skip(1).filter(|l| l.starts_with(['+', '-'])).collect();
@@ -536,6 +536,27 @@ fn hand_made_fedora_dist_git_renders_back() {
     if let Some(prepped) = prepped_files(&out, &upstream.path("rpmbuild")) {
         assert!(prepped == tree_files(&upstream, &reversed.tip));
     }
+}
+
+/// The `frob` dist-git without its `-U0` ChangeLog patch: every patch has git's context.
+fn frob_distgit_with_full_context(upstream: &Repo, dir: &Path) {
+    frob_distgit(upstream, dir);
+    let spec = FROB_SPEC.replace("Patch3:         frob-2.1-changelog.patch\n", "");
+    std::fs::write(dir.join("frob.spec"), spec).expect("spec");
+    std::fs::remove_file(dir.join("frob-2.1-changelog.patch")).expect("rm");
+}
+
+#[test]
+fn hand_made_fedora_dist_git_round_trips_unchanged() {
+    let upstream = frob_upstream();
+    let dist = upstream.path("frob-dist");
+    frob_distgit_with_full_context(&upstream, &dist);
+    let reversed = reverse(&upstream.dir, &read_distgit(&dist, "f41"), &bot()).expect("reverse");
+    upstream.git(&["branch", "reversed", &reversed.tip]);
+    let (diff, summary) = render_diff(&upstream, "reversed", &dist);
+    assert_eq!(summary["unchanged"], true, "{diff}\n{summary:#}");
+    assert!(summary["patches"].as_array().expect("patches").iter().all(|p| p["kept"] == true), "{summary:#}");
+    assert_eq!(summary["release"], "3%{?dist}");
 }
 
 #[test]
@@ -572,18 +593,17 @@ fn patch_lines_decide_order_strip_level_and_what_is_applied() {
     assert!(readme.contains("\nNo-prefix: true\n"), "{readme}");
     let distro = upstream.git(&["ls-tree", "-r", "--name-only", &reversed.tip, ".distro"]);
     assert!(distro.contains(".distro/frob-2.1-changelog.patch\n.distro/frob-2.1-fedora-paths.patch"), "{distro}");
-    // Rendering gives back the spec and the unapplied patch files unchanged, a -p0 patch for
-    // `%patch 4`, and drops the stale patch.
+    // Rendering gives back the spec and the patch files unchanged, and drops the stale patch.
     upstream.git(&["branch", "reversed", &reversed.tip]);
     let (diff, summary) = render_diff(&upstream, "reversed", &dist);
     let changed: Vec<&str> = diff.lines().filter(|l| l.starts_with("+++ ")).collect();
-    assert_eq!(
-        changed,
-        ["+++ b/frob-2.1-empty-input.patch", "+++ b/frob-2.1-readme.patch", "+++ b/frob.spec", "+++ /dev/null"]
-    );
+    assert_eq!(changed, ["+++ b/frob.spec", "+++ /dev/null"]);
     assert_eq!(summary["deleted"], serde_json::json!(["stale.patch"]));
     let out = upstream.path("rendered");
     upstream.distgit_ok(&["render", "--rev", "reversed", "--out", out.to_str().expect("utf-8")]);
+    // With no previous state, `%patch 4` (-p0) gets a patch without `a/`/`b/`. (Against the
+    // checkout above, the -p0 plain diff kept its bytes: its id is computed as
+    // `a/README b/README`, which is the id of the `No-prefix` commit's patch.)
     assert!(String::from_utf8_lossy(&std::fs::read(out.join("frob-2.1-readme.patch")).expect("patch"))
         .contains("\n--- README\n+++ README\n"));
     if let Some(prepped) = prepped_files(&out, &upstream.path("rpmbuild")) {

@@ -49,6 +49,7 @@ pub fn cmd_render(repo: &Path, args: &RenderArgs, out: &mut dyn Write) -> anyhow
         rev: Some(args.rev.clone()),
         previous: args.diff.clone().map(source::PreviousSource::Dir),
         tarball_dir: staging.as_ref().map(|s| s.path().to_path_buf()),
+        tarball_cache: None,
         patch_dir: staging.as_ref().map(|s| s.path().to_path_buf()),
     };
     let loaded = source::load(repo, &options).with_context(|| format!("cannot render {}", args.rev))?;

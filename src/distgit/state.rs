@@ -1,5 +1,9 @@
 //! What a dist-git branch holds: whether it is auto-maintained, the last bot commit (and the
 //! source-git commit it was rendered from), and any human commits on top of it.
+//!
+//! Reading the state costs a few commit messages and one tree lookup, so listing many branches
+//! stays cheap; the files of the head's tree are read only when a render needs them
+//! ([`BranchState::files`]).
 
 use super::{git_err, trailer_value, DistGitError, FROM_SOURCE_GIT, OPT_IN_FILE};
 use gix::ObjectId;
@@ -36,8 +40,6 @@ pub struct BranchState {
     /// Commits above `last_bot`, newest first (empty when there is no bot commit at all: the
     /// branch was opted in by a person and never synced).
     pub human_commits: Vec<HumanCommit>,
-    /// The files of the head's tree.
-    pub files: BTreeMap<String, Vec<u8>>,
 }
 
 impl BranchState {
@@ -50,6 +52,14 @@ impl BranchState {
     pub fn diverged(&self) -> bool {
         !self.human_commits.is_empty()
     }
+
+    /// The files of the head's tree, by path (none for a new branch); reads every blob.
+    pub fn files(&self, repo: &gix::Repository) -> Result<BTreeMap<String, Vec<u8>>, DistGitError> {
+        match self.head {
+            Some(head) => tree_files(repo, head),
+            None => Ok(BTreeMap::new()),
+        }
+    }
 }
 
 /// Reads the state of the branch whose head is `head` in `repo`.
@@ -57,10 +67,17 @@ pub fn read(repo: &gix::Repository, head: Option<ObjectId>) -> Result<BranchStat
     let Some(head) = head else {
         return Ok(BranchState { opted_in: true, ..BranchState::default() });
     };
-    let files = tree_files(repo, head)?;
+    let opted_in = has_root_file(repo, head, OPT_IN_FILE)?;
     let (last_bot, humans) = find_last_bot(repo, head)?;
     let human_commits = if last_bot.is_some() { humans } else { Vec::new() };
-    Ok(BranchState { head: Some(head), opted_in: files.contains_key(OPT_IN_FILE), last_bot, human_commits, files })
+    Ok(BranchState { head: Some(head), opted_in, last_bot, human_commits })
+}
+
+/// Whether the tree of `commit` has a blob (or symlink) named `name` at its root.
+fn has_root_file(repo: &gix::Repository, commit: ObjectId, name: &str) -> Result<bool, DistGitError> {
+    let tree =
+        repo.find_commit(commit).and_then(|c| c.tree()).map_err(git_err(format!("reading the tree of {commit}")))?;
+    Ok(tree.find_entry(name).is_some_and(|e| e.mode().is_blob() || e.mode().is_link()))
 }
 
 /// Walks first parents from `head` to the newest bot commit, collecting the others.

@@ -11,6 +11,7 @@ use crate::lookaside::{Lookaside, Uploaded};
 use crate::render::{self, DistGitTree};
 use crate::snapshot::TarballArtifact;
 use crate::source::{self, LoadOptions, PreviousSource};
+use crate::tarball::TarballCache;
 use gix::ObjectId;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -73,8 +74,6 @@ pub enum SyncError {
     Push(#[from] push::PushError),
     #[error("dist-git refused the push of `{branch}` ({reason}){}", remote_suffix(remote_lines))]
     Rejected { branch: String, reason: String, remote_lines: Vec<String> },
-    #[error("writing the tarball to a temporary directory: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 fn list_humans(commits: &[HumanCommit]) -> String {
@@ -94,8 +93,10 @@ pub fn sync(
     let head = heads.get(req.branch).copied();
     let state = state::read(&cache.repo, head)?;
     check_branch(&cache.repo, &state, req)?;
-    let tarballs = tempfile::tempdir()?;
-    let tree = render_onto(&state, req, tarballs.path())?;
+    if already_synced(&state, req) {
+        return Ok(SyncOutcome::UpToDate);
+    }
+    let tree = render_onto(&cache.repo, &state, req)?;
     let extra = opt_in_file(&state, &tree, req)?;
     let new_tree = commit::write_tree(&cache.repo, head, &tree, &extra)?;
     if head.is_some_and(|h| tree_of(&cache.repo, h).ok() == Some(new_tree)) {
@@ -167,12 +168,38 @@ fn check_branch(repo: &gix::Repository, state: &BranchState, req: &SyncRequest<'
     Ok(())
 }
 
-/// Renders the candidate with the branch's files as the previous state.
-fn render_onto(state: &BranchState, req: &SyncRequest<'_>, tarball_dir: &Path) -> Result<DistGitTree, SyncError> {
+/// The branch head is the bot's commit rendered from the candidate itself: rendering it again
+/// would give the same tree (the render is a function of the source-git commit and the
+/// branch's files), so nothing is rendered. A newer git-distgit that renders differently
+/// re-renders on the next push of a new source-git commit.
+fn already_synced(state: &BranchState, req: &SyncRequest<'_>) -> bool {
+    let Some(bot) = &state.last_bot else { return false };
+    if state.head != Some(bot.id) {
+        return false;
+    }
+    let Ok(synced) = ObjectId::from_hex(bot.source_commit.as_bytes()) else { return false };
+    resolve_candidate(req.source, req.candidate) == Some(synced)
+}
+
+/// The commit `rev` names in the source-git repository, if any.
+fn resolve_candidate(repo: &Path, rev: &str) -> Option<ObjectId> {
+    let repo = gix::discover(repo).ok()?;
+    let spec = format!("{rev}^{{commit}}");
+    repo.rev_parse_single(spec.as_str()).ok().map(|id| id.detach())
+}
+
+/// Renders the candidate with the branch's files as the previous state. Tarballs come from
+/// (and go to) the source-git repository's tarball cache, where they stay for the upload.
+fn render_onto(repo: &gix::Repository, state: &BranchState, req: &SyncRequest<'_>) -> Result<DistGitTree, SyncError> {
+    let previous = match state.head {
+        Some(_) => Some(PreviousSource::Files(state.files(repo)?)),
+        None => None,
+    };
     let options = LoadOptions {
         rev: Some(req.candidate.to_owned()),
-        previous: state.head.map(|_| PreviousSource::Files(state.files.clone())),
-        tarball_dir: Some(tarball_dir.to_path_buf()),
+        previous,
+        tarball_dir: None,
+        tarball_cache: gix::discover(req.source).ok().map(|r| TarballCache::in_common_dir(r.common_dir())),
         patch_dir: None,
     };
     let loaded = source::load(req.source, &options)?;
@@ -272,7 +299,7 @@ fn roll_back_uploads(lookaside: &dyn Lookaside, tree: &DistGitTree, sent: &[&Tar
 fn diffstat(repo: &gix::Repository, state: &BranchState) -> Result<String, DistGitError> {
     let Some(bot) = &state.last_bot else { return Ok(String::new()) };
     let before = state::tree_files(repo, bot.id)?;
-    let after = &state.files;
+    let after = &state.files(repo)?;
     let mut out = String::new();
     for path in before.keys().chain(after.keys()).collect::<std::collections::BTreeSet<_>>() {
         match (before.get(path), after.get(path)) {

@@ -14,6 +14,7 @@ use crate::git::{self, ShadowRepo};
 use crate::render;
 use crate::snapshot::{PreviousDistGit, SourceSnapshot};
 use crate::tarball;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Why a source-git repository could not be read.
@@ -57,8 +58,11 @@ pub struct LoadOptions {
     pub rev: Option<String>,
     /// The existing dist-git state to compare with and continue from.
     pub previous: Option<PreviousSource>,
-    /// Where to leave tarballs; `None` hashes them without keeping the bytes.
+    /// Where to leave tarballs; `None` hashes them without keeping the bytes (unless cached).
     pub tarball_dir: Option<PathBuf>,
+    /// Reuse tarballs made before (and keep new ones) in this cache; the artifacts then point
+    /// at the cached files when `tarball_dir` is `None`.
+    pub tarball_cache: Option<tarball::TarballCache>,
     /// Where `git format-patch` writes its files (e.g. the `--out` staging directory, so that
     /// patches need not be written twice); a temporary directory when `None`.
     pub patch_dir: Option<PathBuf>,
@@ -84,15 +88,24 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, SourceError> {
     let matcher = crate::version::TagMatcher::new(&config.upstream).map_err(release::ReleaseError::from)?;
     let release = release::find(&repo, candidate, &config.upstream, &matcher, &spec.version())?;
     let shadow = ShadowRepo::new(repo.common_dir())?;
-    let previous = opts.previous.as_ref().map(|p| read_previous(&shadow, p)).transpose()?;
+    let previous_files = opts.previous.as_ref().map(previous::previous_files).transpose()?;
     let mut plans = render::plan_tarballs(&spec, &config, &release)?;
-    known_checksums(&mut plans, previous.as_ref());
-    let (downstream, tarballs) = std::thread::scope(|s| {
-        let tarballs = s.spawn(|| tarball::produce(&shadow, &release, &plans, opts.tarball_dir.as_deref()));
+    known_checksums(&mut plans, previous_files.as_ref());
+    // Three jobs at once: the tarballs, the patch ids of the previous patches, and the
+    // downstream commits with their patches (git format-patch).
+    let (dir, cache) = (opts.tarball_dir.as_deref(), opts.tarball_cache.as_ref());
+    let (downstream, tarballs, patch_ids) = std::thread::scope(|s| {
+        let tarballs = s.spawn(|| tarball::produce(&shadow, &release, &plans, dir, cache));
+        let patch_ids = previous_files.as_ref().map(|files| s.spawn(|| previous::patch_ids(&shadow, files)));
+        let with_ids = previous_files.is_some();
         let downstream =
-            commits::read(&repo, &shadow, candidate, &release, &config, previous.is_some(), opts.patch_dir.as_deref());
-        (downstream, tarballs.join())
+            commits::read(&repo, &shadow, candidate, &release, &config, with_ids, opts.patch_dir.as_deref());
+        (downstream, tarballs.join(), patch_ids.map(|h| h.join()))
     });
+    let previous = match (previous_files, patch_ids) {
+        (Some(files), Some(ids)) => Some(PreviousDistGit { files, patch_ids: ids.map_err(|_| panicked("patch-id"))?? }),
+        _ => None,
+    };
     let tarballs = tarballs.map_err(|_| tarball::TarballError::Internal("tarball thread panicked".into()))??;
     let snapshot = SourceSnapshot {
         candidate: commits::info(&repo, candidate)?,
@@ -105,6 +118,11 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, SourceError> {
     Ok(Loaded { snapshot, config })
 }
 
+/// The error for a worker thread that panicked.
+fn panicked(job: &str) -> SourceError {
+    SourceError::Git { what: format!("the {job} worker thread"), message: "panicked".into() }
+}
+
 /// Resolves `rev` to a commit id.
 fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, SourceError> {
     let spec = format!("{rev}^{{commit}}");
@@ -114,7 +132,7 @@ fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, So
 }
 
 /// Parses the two config files found under `.distro/`.
-fn read_config(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<Config, SourceError> {
+fn read_config(files: &BTreeMap<String, Vec<u8>>) -> Result<Config, SourceError> {
     let text = |path: &str| -> Result<Option<&str>, SourceError> {
         files
             .get(path)
@@ -125,8 +143,8 @@ fn read_config(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<Co
 }
 
 /// Upstream tarballs without a configured checksum take the one in dist-git's `sources`.
-fn known_checksums(plans: &mut [tarball::TarballPlan], previous: Option<&PreviousDistGit>) {
-    let Some(sources) = previous.and_then(|p| p.files.get(render::SOURCES)) else { return };
+fn known_checksums(plans: &mut [tarball::TarballPlan], previous: Option<&BTreeMap<String, Vec<u8>>>) {
+    let Some(sources) = previous.and_then(|files| files.get(render::SOURCES)) else { return };
     let sources = String::from_utf8_lossy(sources);
     for plan in plans {
         if let tarball::TarballSource::Upstream { sha512: sha512 @ None, .. } = &mut plan.source {

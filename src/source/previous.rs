@@ -22,12 +22,17 @@ pub enum PreviousSource {
 
 /// Reads the previous dist-git state and the patch ids of its `*.patch` files.
 pub fn read_previous(shadow: &ShadowRepo, source: &PreviousSource) -> Result<PreviousDistGit, SourceError> {
-    let files = match source {
-        PreviousSource::Dir(dir) => read_dir_files(dir)?,
-        PreviousSource::Files(files) => files.clone(),
-    };
+    let files = previous_files(source)?;
     let patch_ids = patch_ids(shadow, &files)?;
     Ok(PreviousDistGit { files, patch_ids })
+}
+
+/// The files of the previous dist-git state, by path.
+pub(super) fn previous_files(source: &PreviousSource) -> Result<BTreeMap<String, Vec<u8>>, SourceError> {
+    match source {
+        PreviousSource::Dir(dir) => read_dir_files(dir),
+        PreviousSource::Files(files) => Ok(files.clone()),
+    }
 }
 
 /// The files of the checkout at `dir`, without `.git`.
@@ -54,7 +59,10 @@ fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, SourceError> 
 /// Patch ids of every `*.patch` file, space-joined per file, computed by one `git patch-id`.
 /// Plain (`diff -up`) headers are put in git's form first, with the spec's strip level, so a
 /// hand-made patch has the id of the `git format-patch` output of the same change.
-fn patch_ids(shadow: &ShadowRepo, files: &BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, String>, SourceError> {
+pub(super) fn patch_ids(
+    shadow: &ShadowRepo,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<BTreeMap<String, String>, SourceError> {
     let patches: Vec<(&String, &Vec<u8>)> = files.iter().filter(|(name, _)| name.ends_with(".patch")).collect();
     let strips = strip_levels(files);
     let mut input = Vec::new();

@@ -22,3 +22,4 @@ mod render_spec;
 mod render_tarball;
 mod reverse;
 mod roundtrip_real;
+mod tarball_cache;

@@ -14,7 +14,7 @@ use crate::source::{self, LoadOptions, PreviousSource};
 use crate::tarball::TarballCache;
 use gix::ObjectId;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What to sync.
 pub struct SyncRequest<'a> {
@@ -96,7 +96,7 @@ pub fn sync(
     if already_synced(&state, req) {
         return Ok(SyncOutcome::UpToDate);
     }
-    let tree = render_onto(&cache.repo, &state, req)?;
+    let tree = render_onto(cache, &state, req)?;
     let extra = opt_in_file(&state, &tree, req)?;
     let new_tree = commit::write_tree(&cache.repo, head, &tree, &extra)?;
     if head.is_some_and(|h| tree_of(&cache.repo, h).ok() == Some(new_tree)) {
@@ -189,21 +189,75 @@ fn resolve_candidate(repo: &Path, rev: &str) -> Option<ObjectId> {
 }
 
 /// Renders the candidate with the branch's files as the previous state. Tarballs come from
-/// (and go to) the source-git repository's tarball cache, where they stay for the upload.
-fn render_onto(repo: &gix::Repository, state: &BranchState, req: &SyncRequest<'_>) -> Result<DistGitTree, SyncError> {
+/// (and go to) the source-git repository's tarball cache, where they stay for the upload;
+/// patches are written to the cache's [`PatchDir`] when it is free.
+fn render_onto(cache: &Cache, state: &BranchState, req: &SyncRequest<'_>) -> Result<DistGitTree, SyncError> {
     let previous = match state.head {
-        Some(_) => Some(PreviousSource::Files(state.files(repo)?)),
+        Some(_) => Some(PreviousSource::Files(state.files(&cache.repo)?)),
         None => None,
     };
+    let patch_dir = PatchDir::acquire(cache);
     let options = LoadOptions {
         rev: Some(req.candidate.to_owned()),
         previous,
         tarball_dir: None,
         tarball_cache: gix::discover(req.source).ok().map(|r| TarballCache::in_common_dir(r.common_dir())),
-        patch_dir: None,
+        patch_dir: patch_dir.as_ref().map(|p| p.dir.clone()),
     };
     let loaded = source::load(req.source, &options)?;
+    if let Some(patch_dir) = &patch_dir {
+        let written = loaded.snapshot.downstream.iter().filter_map(|c| c.patch.as_ref());
+        patch_dir.keep_only(&written.map(|p| p.git_name.as_str()).collect());
+    }
     Ok(render::render(&loaded.snapshot, &loaded.config)?)
+}
+
+/// Where `git format-patch` writes, kept in the dist-git cache from one push to the next: git
+/// then rewrites the previous push's files in place rather than creating every file anew
+/// (creating hundreds of files is a good part of format-patch's time on some file systems).
+/// One push at a time holds it, through a lock file; the others use a temporary directory.
+struct PatchDir {
+    dir: PathBuf,
+    lock: PathBuf,
+}
+
+impl PatchDir {
+    /// A lock older than this was left by a push that died; it is removed (and the directory
+    /// not used this time).
+    const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+    /// Takes the cache's patch directory, or `None` when another push holds it (or it cannot
+    /// be made).
+    fn acquire(cache: &Cache) -> Option<PatchDir> {
+        let dir = cache.repo.git_dir().join("format-patch");
+        let lock = cache.repo.git_dir().join("format-patch.lock");
+        if std::fs::File::create_new(&lock).is_err() {
+            let age = std::fs::metadata(&lock).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|age| age > Self::STALE) {
+                let _ = std::fs::remove_file(&lock);
+            }
+            return None;
+        }
+        let patch_dir = PatchDir { dir, lock };
+        std::fs::create_dir_all(&patch_dir.dir).ok()?;
+        Some(patch_dir)
+    }
+
+    /// Removes the files this run's format-patch did not write (best effort).
+    fn keep_only(&self, written: &std::collections::BTreeSet<&str>) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            if !entry.file_name().to_str().is_some_and(|name| written.contains(name)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+impl Drop for PatchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.lock);
+    }
 }
 
 /// On a new branch, the opt-in file: source-git's `.distro/distgit.toml`, or a stub.

@@ -1,11 +1,11 @@
-//! The tarball cache of pushes (`.git/distgit/tarballs`): made once per release, reused by
-//! later pushes, byte-identical to `git distgit render --out`, a new entry when the release
-//! commit or the prefix changes; and a push of the commit the branch was last synced from
-//! renders nothing.
+//! What pushes keep between runs: the tarball cache (`.git/distgit/tarballs`: made once per
+//! release, reused by later pushes, byte-identical to `git distgit render --out`, a new entry
+//! when the release commit or the prefix changes) and the format-patch directory of the
+//! dist-git cache; and a push of the commit the branch was last synced from renders nothing.
 
 use crate::common::*;
 use crate::remote_push::{bare_git, dist_git, files_in_lookaside, push_ok, url, DistGit};
-use git_distgit::distgit::cache::Cache;
+use git_distgit::distgit::cache::{cache_dir, Cache};
 use git_distgit::distgit::commit::Identity;
 use git_distgit::distgit::sync::{self, SyncOutcome, SyncRequest};
 use git_distgit::lookaside::dir::DirLookaside;
@@ -141,4 +141,44 @@ fn pushing_the_synced_commit_again_renders_nothing() {
     let outcome = sync::sync(&cache, &heads, &request).expect("sync");
     assert!(matches!(outcome, SyncOutcome::Committed { .. }), "{outcome:?}");
     assert!(tarballs.exists(), "a new source-git commit is rendered");
+}
+
+/// The `*.patch` files of the dist-git branch.
+fn branch_patches(dist: &DistGit, repo: &Repo) -> Vec<String> {
+    let files = bare_git(dist, repo, &["ls-tree", "--name-only", "rawhide"]);
+    files.lines().filter(|f| f.ends_with(".patch")).map(str::to_owned).collect()
+}
+
+fn dir_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn patches_go_to_a_kept_directory_without_stale_files_and_a_held_one_is_left_alone() {
+    let repo = hello_package();
+    let dist = dist_git(&repo);
+    push_ok(&repo, &["push", &url(&dist), "HEAD:rawhide"]);
+    let cache = cache_dir(&repo.dir.join(".git"), dist.bare.to_str().expect("utf-8"));
+    let patch_dir = cache.join("format-patch");
+    let patches = branch_patches(&dist, &repo);
+    assert_eq!(patches.len(), 5, "{patches:?}");
+    assert_eq!(dir_names(&patch_dir), patches);
+
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    push_ok(&repo, &["push", &url(&dist), "+HEAD:rawhide"]);
+    let fewer = branch_patches(&dist, &repo);
+    assert_eq!(fewer.len(), 4, "{fewer:?}");
+    assert_eq!(dir_names(&patch_dir), fewer, "the dropped commit's patch is removed");
+    assert!(!cache.join("format-patch.lock").exists(), "the lock is released");
+
+    std::fs::write(cache.join("format-patch.lock"), "").expect("lock");
+    repo.write("README", "Hello project\n\nMore.\n");
+    repo.commit("Say more");
+    push_ok(&repo, &["push", &url(&dist), "HEAD:rawhide"]);
+    assert_eq!(branch_patches(&dist, &repo).len(), 5);
+    assert_eq!(dir_names(&patch_dir), fewer, "another push holds the directory: not touched");
+    assert!(cache.join("format-patch.lock").exists(), "another push's lock stays");
 }

@@ -67,22 +67,9 @@ fi
 [[ -x $bin_dir/git-remote-distgit ]] || { echo "push.sh: no git-remote-distgit in $bin_dir" >&2; exit 1; }
 export PATH=$bin_dir:$PATH
 
-# --- the input (as run.sh) --------------------------------------------------------------------
-if [[ $# -eq 0 ]]; then
-    repo=$bench_dir/generated
-    tag=${BENCH_TAG:-v1.0}
-    [[ -d $repo ]] || "$here/gen-source-git.sh" "$repo"
-else
-    repo=$(realpath "$1")
-    tag=${BENCH_TAG:?set BENCH_TAG to the release tag of $repo}
-    if ! git -C "$repo" cat-file -e "$rev:.distro" 2>/dev/null; then
-        copy=$bench_dir/$(basename "$repo" .git)-distgit-$tag-${BENCH_COMMITS:-400}
-        [[ -d $copy ]] || "$here/make-downstream.sh" "$repo" "$copy" "$tag" "${BENCH_COMMITS:-400}"
-        repo=$copy
-        rev=HEAD
-    fi
-fi
-rev=$(git -C "$repo" rev-parse "$rev^{commit}")
+# --- the input --------------------------------------------------------------------
+# shellcheck source=contrib/bench/input.sh
+source "$here/input.sh"
 
 scratch=$(mktemp -d "$bench_dir/push.XXXXXX")
 [[ -n ${BENCH_KEEP:-} ]] || trap 'rm -rf "$scratch"' EXIT
@@ -176,7 +163,8 @@ echo "first push (cold, once): $first s; runs: $runs interleaved after $warmup w
 row "" "wall (ms)" "range (s)" "CPU (ms)" "wall/bound"
 for n in noop push cold bound; do
     w=$(col $n 1) c=$(col $n 2)
-    r=$([[ $n == noop ]] && echo "" || ratio "$w" "$b_wall")
+    r=""
+    if [[ $n != noop ]]; then r=$(ratio "$w" "$b_wall"); fi
     row "$n" "$(ms "$w")" "$(range $n)" "$(ms "$c")" "$r"
 done
 echo "CPU ratio one-commit/bound: $(ratio "$(col push 2)" "$b_cpu") (warm), $(ratio "$(col cold 2)" "$b_cpu") (cold)"

@@ -52,21 +52,8 @@ fi
 bin=$(realpath "$bin")
 
 # --- the input --------------------------------------------------------------------------------
-if [[ $# -eq 0 ]]; then
-    repo=$bench_dir/generated
-    tag=${BENCH_TAG:-v1.0}
-    [[ -d $repo ]] || "$here/gen-source-git.sh" "$repo"
-else
-    repo=$(realpath "$1")
-    tag=${BENCH_TAG:?set BENCH_TAG to the release tag of $repo}
-    if ! git -C "$repo" cat-file -e "$rev:.distro" 2>/dev/null; then
-        copy=$bench_dir/$(basename "$repo" .git)-distgit-$tag-${BENCH_COMMITS:-400}
-        [[ -d $copy ]] || "$here/make-downstream.sh" "$repo" "$copy" "$tag" "${BENCH_COMMITS:-400}"
-        repo=$copy
-        rev=HEAD
-    fi
-fi
-rev=$(git -C "$repo" rev-parse "$rev^{commit}")
+# shellcheck source=contrib/bench/input.sh
+source "$here/input.sh"
 commits=$(git -C "$repo" rev-list --count "$tag..$rev")
 files=$(git -C "$repo" ls-tree -r --name-only "$tag" | wc -l)
 

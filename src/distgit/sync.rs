@@ -42,7 +42,8 @@ pub enum SyncOutcome {
     /// The rendered tree equals the branch: nothing written.
     UpToDate,
     /// A commit was made (and, unless dry run, pushed).
-    Committed { commit: ObjectId, package: String, dry_run: bool, remote_lines: Vec<String> },
+    /// `on_human_commits`: the commit sits on top of human commits (a forced push).
+    Committed { commit: ObjectId, package: String, dry_run: bool, on_human_commits: bool, remote_lines: Vec<String> },
 }
 
 /// Why a sync was refused or failed; the remote is unchanged in every case.
@@ -93,20 +94,29 @@ pub fn sync(
     let head = heads.get(req.branch).copied();
     let state = state::read(&cache.repo, head)?;
     check_branch(&cache.repo, &state, req)?;
-    if already_synced(&state, req) {
+    let source = gix::discover(req.source)
+        .map_err(|e| DistGitError::Git { what: "opening source-git".into(), message: e.to_string() })?;
+    if already_synced(&source, &state, req) {
         return Ok(SyncOutcome::UpToDate);
     }
-    let tree = render_onto(cache, &state, req)?;
-    let extra = opt_in_file(&state, &tree, req)?;
+    let tree = render_onto(cache, &source, &state, req)?;
+    let extra = opt_in_file(&source, &state, &tree, req)?;
     let new_tree = commit::write_tree(&cache.repo, head, &tree, &extra)?;
     if head.is_some_and(|h| tree_of(&cache.repo, h).ok() == Some(new_tree)) {
         return Ok(SyncOutcome::UpToDate);
     }
-    let message = commit::message(&tree.summary, &evr_release(&tree), &synced_commits(&tree, &state, req)?);
+    let message = commit::message(&tree.summary, &evr_release(&tree), &synced_commits(&source, &tree, &state)?);
     let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time())?;
+    let on_human_commits = state.diverged();
     if req.dry_run {
         let package = tree.summary.package.clone();
-        return Ok(SyncOutcome::Committed { commit: new, package, dry_run: true, remote_lines: Vec::new() });
+        return Ok(SyncOutcome::Committed {
+            commit: new,
+            package,
+            dry_run: true,
+            on_human_commits,
+            remote_lines: Vec::new(),
+        });
     }
     let sent = upload_tarballs(req.lookaside, &tree)?;
     let push_req =
@@ -117,7 +127,7 @@ pub fn sync(
         }
         Ok(PushReport { remote_lines, .. }) => {
             let package = tree.summary.package.clone();
-            Ok(SyncOutcome::Committed { commit: new, package, dry_run: false, remote_lines })
+            Ok(SyncOutcome::Committed { commit: new, package, dry_run: false, on_human_commits, remote_lines })
         }
         Err(e) => Err(SyncError::Push(e)),
     };
@@ -172,18 +182,17 @@ fn check_branch(repo: &gix::Repository, state: &BranchState, req: &SyncRequest<'
 /// would give the same tree (the render is a function of the source-git commit and the
 /// branch's files), so nothing is rendered. A newer git-distgit that renders differently
 /// re-renders on the next push of a new source-git commit.
-fn already_synced(state: &BranchState, req: &SyncRequest<'_>) -> bool {
+fn already_synced(source: &gix::Repository, state: &BranchState, req: &SyncRequest<'_>) -> bool {
     let Some(bot) = &state.last_bot else { return false };
     if state.head != Some(bot.id) {
         return false;
     }
     let Ok(synced) = ObjectId::from_hex(bot.source_commit.as_bytes()) else { return false };
-    resolve_candidate(req.source, req.candidate) == Some(synced)
+    resolve_candidate(source, req.candidate) == Some(synced)
 }
 
 /// The commit `rev` names in the source-git repository, if any.
-fn resolve_candidate(repo: &Path, rev: &str) -> Option<ObjectId> {
-    let repo = gix::discover(repo).ok()?;
+fn resolve_candidate(repo: &gix::Repository, rev: &str) -> Option<ObjectId> {
     let spec = format!("{rev}^{{commit}}");
     repo.rev_parse_single(spec.as_str()).ok().map(|id| id.detach())
 }
@@ -191,7 +200,12 @@ fn resolve_candidate(repo: &Path, rev: &str) -> Option<ObjectId> {
 /// Renders the candidate with the branch's files as the previous state. Tarballs come from
 /// (and go to) the source-git repository's tarball cache, where they stay for the upload;
 /// patches are written to the cache's [`PatchDir`] when it is free.
-fn render_onto(cache: &Cache, state: &BranchState, req: &SyncRequest<'_>) -> Result<DistGitTree, SyncError> {
+fn render_onto(
+    cache: &Cache,
+    source: &gix::Repository,
+    state: &BranchState,
+    req: &SyncRequest<'_>,
+) -> Result<DistGitTree, SyncError> {
     let previous = match state.head {
         Some(_) => Some(PreviousSource::Files(state.files(&cache.repo)?)),
         None => None,
@@ -201,7 +215,7 @@ fn render_onto(cache: &Cache, state: &BranchState, req: &SyncRequest<'_>) -> Res
         rev: Some(req.candidate.to_owned()),
         previous,
         tarball_dir: None,
-        tarball_cache: gix::discover(req.source).ok().map(|r| TarballCache::in_common_dir(r.common_dir())),
+        tarball_cache: Some(TarballCache::in_common_dir(source.common_dir())),
         patch_dir: patch_dir.as_ref().map(|p| p.dir.clone()),
     };
     let loaded = source::load(req.source, &options)?;
@@ -262,6 +276,7 @@ impl Drop for PatchDir {
 
 /// On a new branch, the opt-in file: source-git's `.distro/distgit.toml`, or a stub.
 fn opt_in_file(
+    source: &gix::Repository,
     state: &BranchState,
     tree: &DistGitTree,
     req: &SyncRequest<'_>,
@@ -269,7 +284,7 @@ fn opt_in_file(
     if state.head.is_some() || tree.files.contains_key(OPT_IN_FILE) {
         return Ok(BTreeMap::new());
     }
-    let from_source = read_source_file(req.source, req.candidate, DISTGIT_TOML);
+    let from_source = read_source_file(source, req.candidate, DISTGIT_TOML);
     let bytes = from_source.unwrap_or_else(|| {
         b"# This branch is maintained by git-distgit from source-git; delete this file to opt out.\n".to_vec()
     });
@@ -277,8 +292,7 @@ fn opt_in_file(
 }
 
 /// A blob of the source-git candidate, if present.
-fn read_source_file(repo: &Path, rev: &str, path: &str) -> Option<Vec<u8>> {
-    let repo = gix::discover(repo).ok()?;
+fn read_source_file(repo: &gix::Repository, rev: &str, path: &str) -> Option<Vec<u8>> {
     let spec = format!("{rev}:{path}");
     let id = repo.rev_parse_single(spec.as_str()).ok()?;
     let data = repo.find_blob(id).ok()?.data.clone();
@@ -297,9 +311,7 @@ fn evr_release(tree: &DistGitTree) -> String {
 }
 
 /// The downstream commits since the last synced source-git commit (all when unknown).
-fn synced_commits(tree: &DistGitTree, state: &BranchState, req: &SyncRequest<'_>) -> Result<Vec<Synced>, SyncError> {
-    let repo = gix::discover(req.source)
-        .map_err(|e| DistGitError::Git { what: "opening source-git".into(), message: e.to_string() })?;
+fn synced_commits(repo: &gix::Repository, tree: &DistGitTree, state: &BranchState) -> Result<Vec<Synced>, SyncError> {
     let tip = ObjectId::from_hex(tree.summary.candidate.as_bytes())
         .map_err(|e| DistGitError::Git { what: "candidate id".into(), message: e.to_string() })?;
     let mut hidden: Vec<ObjectId> = vec![];

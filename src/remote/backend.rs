@@ -113,13 +113,11 @@ impl DistGitBackend {
             lookaside: self.lookaside.as_ref(),
             push_options: &opts.push_options,
         };
-        let diverged_before = state::read(&self.cache.repo, heads.get(branch).copied()).map(|s| s.diverged());
         match sync::sync(&self.cache, &heads, &request) {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
-            Ok(SyncOutcome::Committed { commit, package, dry_run, remote_lines }) => {
+            Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
                 self.report_success(&Pushed { branch, commit, package: &package, dry_run }, &remote_lines, opts);
-                let forced = diverged_before.unwrap_or(false);
-                PushOutcome::Ok { dst, note: forced.then_some(OkNote::ForcedUpdate) }
+                PushOutcome::Ok { dst, note: on_human_commits.then_some(OkNote::ForcedUpdate) }
             }
             Err(err) => refuse(reject_status(&err), err.to_string()),
         }

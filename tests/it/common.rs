@@ -280,3 +280,32 @@ impl Drop for GitDaemon {
         let _ = self.child.wait();
     }
 }
+
+/// A Packit `source-git.yaml` in the shape `packit source-git init` writes, with `upstream_ref`,
+/// the `sources` item and the patch number width given.
+pub fn packit_source_git_yaml(upstream_ref: &str, source_path: &str, digits: u32) -> String {
+    format!(
+        "\
+upstream_project_url: https://example.org/hello
+upstream_ref: {upstream_ref}
+downstream_package_name: hello
+specfile_path: .distro/hello.spec
+patch_generation_ignore_paths:
+- .distro
+patch_generation_patch_id_digits: {digits}
+sync_changelog: true
+files_to_sync:
+- src: .distro/
+  dest: .
+  delete: true
+  filters:
+  - protect .git*
+  - protect sources
+  - exclude source-git.yaml
+  - exclude .gitignore
+sources:
+- path: {source_path}
+  url: https://example.org/lookaside/{source_path}
+"
+    )
+}

@@ -4,33 +4,9 @@
 use crate::common::*;
 use crate::compat_real::rpmbuild_ok;
 
-/// A Packit `source-git.yaml` in the shape `packit source-git init` writes, with `upstream_ref`
-/// and the `sources` item given.
+/// The Packit config `packit source-git init` writes, with one-digit patch numbers.
 fn packit_yaml(upstream_ref: &str, source_path: &str) -> String {
-    format!(
-        "\
-upstream_project_url: https://example.org/hello
-upstream_ref: {upstream_ref}
-downstream_package_name: hello
-specfile_path: .distro/hello.spec
-patch_generation_ignore_paths:
-- .distro
-patch_generation_patch_id_digits: 1
-sync_changelog: true
-files_to_sync:
-- src: .distro/
-  dest: .
-  delete: true
-  filters:
-  - protect .git*
-  - protect sources
-  - exclude source-git.yaml
-  - exclude .gitignore
-sources:
-- path: {source_path}
-  url: https://example.org/lookaside/{source_path}
-"
-    )
+    packit_source_git_yaml(upstream_ref, source_path, 1)
 }
 
 /// Renders into `out` and returns the directory.

@@ -97,30 +97,9 @@ fn packit_source_git_yaml_repo_builds() {
         return;
     }
     let repo = hello_upstream();
-    let yaml = "\
-upstream_project_url: https://example.org/hello
-upstream_ref: v1.0
-downstream_package_name: hello
-specfile_path: .distro/hello.spec
-patch_generation_ignore_paths:
-- .distro
-patch_generation_patch_id_digits: 4
-sync_changelog: true
-files_to_sync:
-- src: .distro/
-  dest: .
-  delete: true
-  filters:
-  - protect .git*
-  - protect sources
-  - exclude source-git.yaml
-  - exclude .gitignore
-sources:
-- path: hello-1.0.tar.gz
-  url: https://example.org/hello/archive/v1.0/hello-1.0.tar.gz
-";
+    let yaml = packit_source_git_yaml("v1.0", "hello-1.0.tar.gz", 4);
     let toml = "[spec]\nversion = \"render\"\n";
-    add_distro(&repo, &[(".distro/source-git.yaml", yaml), (".distro/distgit.toml", toml)]);
+    add_distro(&repo, &[(".distro/source-git.yaml", yaml.as_str()), (".distro/distgit.toml", toml)]);
     plain_downstream(&repo);
     let out = repo.path("out");
     repo.distgit_ok(&["render", "--out", out.to_str().expect("utf-8")]);

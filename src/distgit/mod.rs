@@ -12,6 +12,7 @@ pub mod push;
 pub mod settings;
 pub mod state;
 pub mod sync;
+pub mod tracking;
 
 /// The file whose presence at the root of a dist-git branch opts it into automation.
 pub const OPT_IN_FILE: &str = "distgit.toml";

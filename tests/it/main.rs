@@ -23,3 +23,4 @@ mod render_spec;
 mod render_tarball;
 mod reverse;
 mod roundtrip_real;
+mod tracking;

@@ -12,6 +12,7 @@
 //! * [`source`] — reads a source-git repository with gix and builds the snapshot.
 //! * [`reverse`] — the reverse of the render: source-git commits from a dist-git commit.
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
+//! * [`status`] — `git distgit status`: a source-git branch against its dist-git branch.
 //! * [`remote`] — the `git-remote-distgit` helper (gitremote-helpers(7)).
 //! * [`cli`] — the `git distgit` command line; one file per subcommand.
 
@@ -29,5 +30,6 @@ pub mod reverse;
 pub mod snapshot;
 pub mod source;
 pub mod spec;
+pub mod status;
 pub mod tarball;
 pub mod version;

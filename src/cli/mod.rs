@@ -3,6 +3,7 @@
 
 mod completions;
 mod render;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -28,6 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Render(render::RenderArgs),
+    Status(status::StatusArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -46,6 +48,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let dir = cli.directory.unwrap_or_else(|| PathBuf::from("."));
     match cli.command {
         Command::Render(args) => render::cmd_render(&dir, &args, out),
+        Command::Status(args) => status::cmd_status(&dir, &args, out),
         Command::Completions(args) => completions::cmd_completions(&args, out),
     }
 }

@@ -70,8 +70,21 @@ pub fn push(cache: &Cache, req: &PushRequest<'_>) -> Result<PushReport, PushErro
     let stderr = super::credentials::scrub(&String::from_utf8_lossy(&output.stderr), &cache.url);
     let remote_lines = remote_lines(&stderr);
     match parse_porcelain(&stdout, &target) {
-        Some(status) => Ok(PushReport { status, remote_lines }),
+        Some(status) => {
+            if !req.dry_run {
+                record(cache, req, &status);
+            }
+            Ok(PushReport { status, remote_lines })
+        }
         None => Err(PushError::Failed { url: cache.shown_url(), stderr: stderr.trim().to_owned() }),
+    }
+}
+
+/// Keeps the pushed head in the cache (a failure only leaves the cache as the last fetch
+/// left it, which `git distgit status --fetch` corrects: not worth failing a done push).
+fn record(cache: &Cache, req: &PushRequest<'_>, status: &RefStatus) {
+    if !matches!(status, RefStatus::Rejected { .. }) {
+        let _ = cache.record_head(req.branch, req.new);
     }
 }
 

@@ -4,8 +4,8 @@
 mod commits;
 mod plain_diff;
 mod previous;
-mod release;
-mod tree;
+pub(crate) mod release;
+pub(crate) mod tree;
 
 pub use previous::{read_previous, PreviousSource};
 
@@ -132,7 +132,7 @@ fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, So
 }
 
 /// Parses the two config files found under `.distro/`.
-fn read_config(files: &BTreeMap<String, Vec<u8>>) -> Result<Config, SourceError> {
+pub(crate) fn read_config(files: &BTreeMap<String, Vec<u8>>) -> Result<Config, SourceError> {
     let text = |path: &str| -> Result<Option<&str>, SourceError> {
         files
             .get(path)

@@ -23,4 +23,5 @@ mod render_spec;
 mod render_tarball;
 mod reverse;
 mod roundtrip_real;
+mod status;
 mod tracking;

@@ -1,0 +1,202 @@
+//! `git distgit status`: JSON snapshots of each state, the human form, no network without
+//! `--fetch`, and the errors.
+
+use crate::common::*;
+use crate::remote_push::*;
+
+/// The `hello` package with a `fedora` remote pointing at a new bare dist-git.
+fn tracked_package() -> (Repo, DistGit) {
+    let repo = hello_package();
+    let dist = dist_git(&repo);
+    repo.git(&["remote", "add", "fedora", &url(&dist)]);
+    repo.git(&["config", "distgit.track", "main:rawhide"]);
+    (repo, dist)
+}
+
+/// `git distgit status ARGS --json`, temp paths replaced by `[tmp]`, parsed.
+fn status_json(repo: &Repo, args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["status", "--json"];
+    full.extend_from_slice(args);
+    let out = repo.distgit_ok(&full);
+    let tmp = repo.home().to_str().expect("utf-8");
+    serde_json::from_str(&out.replace(tmp, "[tmp]")).expect("status --json is JSON")
+}
+
+/// Commits `files` on `rawhide` of the bare dist-git as a person would (plain git, fixed date).
+fn human_commit(repo: &Repo, dist: &DistGit, files: &[(&str, &str)], message: &str) {
+    let work = repo.path("human");
+    let w = work.to_str().expect("utf-8");
+    if !work.exists() {
+        run_git(repo, &["clone", "-q", "-b", "rawhide", dist.bare.to_str().expect("utf-8"), w]);
+    }
+    run_git(repo, &["-C", w, "pull", "-q", "--ff-only"]);
+    for (path, content) in files {
+        std::fs::write(work.join(path), content).expect("write");
+    }
+    run_git(repo, &["-C", w, "add", "-A"]);
+    let date = format!("@{} +0000", EPOCH + 86_400);
+    let out = hermetic("git", repo.home())
+        .args(["-C", w, "-c", "user.name=Hu Man", "-c", "user.email=hu@example.org", "commit", "-q", "-m", message])
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .expect("git commit");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run_git(repo, &["-C", w, "push", "-q", "origin", "rawhide"]);
+}
+
+#[test]
+fn up_to_date() {
+    let (repo, _dist) = tracked_package();
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["sync"], "up_to_date");
+    insta::assert_json_snapshot!(status);
+}
+
+#[test]
+fn ahead_by_two() {
+    let (repo, _dist) = tracked_package();
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    repo.write("README", "Hello project\n\nMore.\n");
+    repo.commit("Say more");
+    repo.write(".distro/hello.spec", HELLO_SPEC.replace("A friendly greeter", "A greeter"));
+    repo.commit("Packaging: shorter summary");
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["sync"], "ahead");
+    assert_eq!(status["waiting"].as_array().map(Vec::len), Some(2));
+    assert_eq!(status["downstream_patches"], 6, "the .distro/-only commit makes no patch");
+    insta::assert_json_snapshot!(status);
+}
+
+#[test]
+fn diverged() {
+    let (repo, dist) = tracked_package();
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    human_commit(&repo, &dist, &[("gating.yaml", "--- !Policy\n")], "Add gating by hand");
+    repo.write("README", "Hello project\n\nMore.\n");
+    repo.commit("Say more");
+    let status = status_json(&repo, &["--fetch"]);
+    assert_eq!(status["sync"], "diverged");
+    insta::assert_json_snapshot!(status);
+}
+
+#[test]
+fn never_synced() {
+    let (repo, dist) = tracked_package();
+    human_commit_on_new_branch(&repo, &dist);
+    let status = status_json(&repo, &["--fetch"]);
+    assert_eq!(status["sync"], "never_synced");
+    insta::assert_json_snapshot!(status);
+}
+
+/// Creates `rawhide` in the bare dist-git by hand, opted in, with no bot commit.
+fn human_commit_on_new_branch(repo: &Repo, dist: &DistGit) {
+    let work = repo.path("human");
+    let w = work.to_str().expect("utf-8");
+    run_git(repo, &["init", "-q", "-b", "rawhide", w]);
+    run_git(repo, &["-C", w, "remote", "add", "origin", dist.bare.to_str().expect("utf-8")]);
+    std::fs::write(work.join("distgit.toml"), "").expect("write");
+    run_git(repo, &["-C", w, "add", "-A"]);
+    let date = format!("@{} +0000", EPOCH + 86_400);
+    let out = hermetic("git", repo.home())
+        .args(["-C", w, "-c", "user.name=Hu Man", "-c", "user.email=hu@example.org", "commit", "-q", "-m", "Opt in"])
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .expect("git commit");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run_git(repo, &["-C", w, "push", "-q", "origin", "rawhide"]);
+}
+
+#[test]
+fn nothing_cached_yet_says_to_fetch_or_push() {
+    let (repo, _dist) = tracked_package();
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["sync"], "no_cache");
+    assert_eq!(status["dist_git_state"], serde_json::Value::Null);
+    assert!(status["hint"].as_str().unwrap().contains("git distgit status --fetch"), "{status}");
+    let fetched = status_json(&repo, &["--fetch"]);
+    assert_eq!(fetched["sync"], "branch_missing");
+    assert_eq!(fetched["hint"], "push to create dist-git branch `rawhide`: git push fedora main:rawhide");
+    assert_eq!(fetched["waiting"].as_array().map(Vec::len), Some(7), "every commit with .distro/");
+}
+
+#[test]
+fn status_reads_no_network_and_fetch_sees_later_changes() {
+    let (repo, dist) = tracked_package();
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    human_commit(&repo, &dist, &[("gating.yaml", "--- !Policy\n")], "Add gating by hand");
+    let cached = status_json(&repo, &[]);
+    assert_eq!(cached["sync"], "up_to_date", "the cache holds the push, not the later human commit");
+    assert_eq!(cached["dist_git_state"]["read_from"], "cache");
+    let fetched = status_json(&repo, &["--fetch"]);
+    assert_eq!(fetched["sync"], "diverged");
+    assert_eq!(fetched["human_commits"][0]["author"], "Hu Man <hu@example.org>");
+    let moved = repo.path("moved.git");
+    std::fs::rename(&dist.bare, &moved).expect("move dist-git away");
+    let offline = status_json(&repo, &[]);
+    assert_eq!(offline["sync"], "diverged", "read from the cache, dist-git gone");
+    assert_eq!(offline["dist_git_state"]["read_from"], "cache");
+    let out = repo.distgit(&["status", "--fetch"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot fetch dist-git"), "{stderr}");
+}
+
+#[test]
+fn human_form() {
+    let (repo, dist) = tracked_package();
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    human_commit(&repo, &dist, &[("gating.yaml", "--- !Policy\n")], "Add gating by hand");
+    repo.write("README", "Hello project\n\nMore.\n");
+    repo.commit("Say more");
+    let out = repo.distgit_ok(&["status", "--fetch"]);
+    insta::assert_snapshot!(out.replace(repo.home().to_str().expect("utf-8"), "[tmp]"));
+}
+
+#[test]
+fn branch_option_and_track_mapping() {
+    let (repo, _dist) = tracked_package();
+    repo.git(&["branch", "f42"]);
+    repo.git(&["config", "--add", "distgit.track", "f4*"]);
+    let status = status_json(&repo, &["--branch", "f42"]);
+    assert_eq!((status["branch"].as_str(), status["dist_git"]["branch"].as_str()), (Some("f42"), Some("f42")));
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["dist_git"]["branch"], "rawhide");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    let out = repo.distgit(&["status"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("branch `topic` is not tracked"), "{stderr}");
+}
+
+#[test]
+fn errors_are_one_clear_message() {
+    let repo = hello_upstream();
+    let out = repo.distgit(&["status"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("no dist-git is tracked"), "{stderr}");
+    repo.git(&["config", "distgit.remote", "/srv/hello.git"]);
+    let out = repo.distgit(&["status"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a source-git branch") && stderr.contains(".distro/"), "{stderr}");
+    let out = repo.distgit(&["status", "--branch", "nope"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no branch `nope`"));
+}
+
+#[test]
+fn url_credentials_are_redacted() {
+    let repo = hello_package();
+    repo.git(&["config", "distgit.remote", "https://bot:s3cret@src.example.org/rpms/hello.git"]);
+    let out = repo.distgit_ok(&["status", "--json"]);
+    assert!(!out.contains("s3cret"), "{out}");
+    let status: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(status["dist_git"]["configured_by"], "git config distgit.remote");
+    assert!(status["hint"].as_str().unwrap().contains("git distgit status --fetch"));
+}
+
+#[test]
+fn help_has_examples() {
+    let repo = Repo::init();
+    insta::assert_snapshot!(repo.distgit_ok(&["status", "--help"]));
+}

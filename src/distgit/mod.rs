@@ -8,6 +8,8 @@ pub mod address;
 pub mod cache;
 pub mod commit;
 pub mod credentials;
+pub mod lockfile;
+pub mod meter;
 pub mod push;
 pub mod settings;
 pub mod state;

@@ -49,11 +49,11 @@ fn file_without_trust_table_is_no_policy() {
 }
 
 fn file_error(toml: &str) -> (TrustError, String) {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("tmp");
     let path = tmp.path().join("distgit.toml");
-    std::fs::write(&path, toml).unwrap();
-    std::fs::write(tmp.path().join("bad.asc"), "not a key\n").unwrap();
-    let err = Policy::from_file(&path).unwrap_err();
+    std::fs::write(&path, toml).expect("write");
+    std::fs::write(tmp.path().join("bad.asc"), "not a key\n").expect("write");
+    let err = Policy::from_file(&path).expect_err("an error");
     let text = err.to_string();
     assert!(text.contains(&path.display().to_string()), "names the file: {text}");
     (err, text)

@@ -10,6 +10,7 @@ pub mod commit;
 pub mod credentials;
 pub mod push;
 pub mod settings;
+pub mod signing;
 pub mod state;
 pub mod sync;
 
@@ -25,6 +26,8 @@ pub const FROM_DIST_GIT: &str = "From-dist-git-commit";
 pub enum DistGitError {
     #[error("{what}: {message}")]
     Git { what: String, message: String },
+    #[error(transparent)]
+    Signing(#[from] signing::SigningError),
 }
 
 /// Maps a gix error into [`DistGitError::Git`] with context.

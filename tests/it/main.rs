@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary: real git, real rpmbuild, temp dirs.
 
 mod common;
+mod common_sig;
 mod compat_fixtures;
 mod compat_real;
 mod fake_upload_cgi;
@@ -24,3 +25,4 @@ mod render_spec;
 mod render_tarball;
 mod reverse;
 mod roundtrip_real;
+mod trust_verdicts;

@@ -8,6 +8,7 @@ pub mod address;
 pub mod cache;
 pub mod commit;
 pub mod credentials;
+pub mod gate;
 pub mod push;
 pub mod settings;
 pub mod signing;

@@ -8,6 +8,7 @@ use super::protocol::{
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
 use crate::distgit::settings::Settings;
+use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
 use crate::distgit::state;
 use crate::distgit::sync::{self, SyncError, SyncOutcome, SyncRequest};
 use crate::lookaside::Lookaside;
@@ -25,6 +26,8 @@ pub struct DistGitBackend {
     lookaside: Box<dyn Lookaside>,
     heads: Option<BTreeMap<String, ObjectId>>,
     fetcher: Option<Fetcher>,
+    /// The "commits are unsigned" note was printed.
+    unsigned_noted: bool,
 }
 
 impl DistGitBackend {
@@ -37,7 +40,16 @@ impl DistGitBackend {
         lookaside: Box<dyn Lookaside>,
     ) -> Result<Self, HelperError> {
         let cache = Cache::open(common_dir, &address.url).map_err(HelperError::backend)?;
-        Ok(DistGitBackend { source, address, settings, cache, lookaside, heads: None, fetcher: None })
+        Ok(DistGitBackend {
+            source,
+            address,
+            settings,
+            cache,
+            lookaside,
+            heads: None,
+            fetcher: None,
+            unsigned_noted: false,
+        })
     }
 
     /// The dist-git branch heads, fetched once per run.
@@ -80,7 +92,15 @@ impl DistGitBackend {
         Ok(out)
     }
 
-    fn push_one(&mut self, spec: &PushSpec, opts: &Options) -> PushOutcome {
+    /// Says (once per run) that the commits just written are unsigned.
+    fn note_unsigned(&mut self) {
+        if !self.unsigned_noted {
+            self.unsigned_noted = true;
+            let _ = writeln!(std::io::stderr().lock(), "{UNSIGNED_NOTE}");
+        }
+    }
+
+    fn push_one(&mut self, spec: &PushSpec, opts: &Options, signer: Option<&Signer>) -> PushOutcome {
         let dst = spec.dst.clone();
         let refuse = |status: RejectStatus, message: String| PushOutcome::Error {
             dst: spec.dst.clone(),
@@ -110,12 +130,16 @@ impl DistGitBackend {
             dry_run: opts.dry_run,
             expected_source: if spec.force || opts.force { None } else { expected },
             bot: &self.settings.bot,
+            signer,
             lookaside: self.lookaside.as_ref(),
             push_options: &opts.push_options,
         };
         match sync::sync(&self.cache, &heads, &request) {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
             Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
+                if signer.is_none() && !dry_run {
+                    self.note_unsigned();
+                }
                 self.report_success(&Pushed { branch, commit, package: &package, dry_run }, &remote_lines, opts);
                 PushOutcome::Ok { dst, note: on_human_commits.then_some(OkNote::ForcedUpdate) }
             }
@@ -252,13 +276,25 @@ impl Backend for DistGitBackend {
     }
 
     fn push(&mut self, specs: &[PushSpec], opts: &Options) -> Vec<PushOutcome> {
+        let signer = match Signer::from_settings(&self.settings) {
+            Ok(signer) => signer,
+            Err(err) => {
+                let refuse = |s: &PushSpec| PushOutcome::Error {
+                    dst: s.dst.clone(),
+                    status: RejectStatus::Other("signing key unusable".into()),
+                    message: Some(err.to_string()),
+                };
+                return specs.iter().map(refuse).collect();
+            }
+        };
+        let signer = signer.as_ref();
         if opts.atomic && specs.len() > 1 {
             let dry = Options { dry_run: true, ..opts.clone() };
-            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry)).collect();
+            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry, signer)).collect();
             if trial.iter().any(|o| matches!(o, PushOutcome::Error { .. })) || opts.dry_run {
                 return trial;
             }
         }
-        specs.iter().map(|s| self.push_one(s, opts)).collect()
+        specs.iter().map(|s| self.push_one(s, opts, signer)).collect()
     }
 }

@@ -15,6 +15,7 @@ mod remote_options;
 mod remote_push;
 mod remote_race;
 mod remote_refusals;
+mod remote_sign;
 mod remote_transports;
 mod render_cli;
 mod render_errors;

@@ -134,6 +134,48 @@ impl RateLimit {
     }
 }
 
+/// A repository's meter with the limit in force, as one run applies it.
+#[derive(Debug)]
+pub struct Metered {
+    meter: Meter,
+    limit: Option<RateLimit>,
+}
+
+impl Metered {
+    /// The meter of `repo` under its configured limit, or `default` when [`CONFIG_KEY`] is
+    /// not set (`None`: no limit).
+    pub fn open(repo: &gix::Repository, default: Option<&str>) -> Result<Metered, MeterError> {
+        let limit = RateLimit::configured(repo, default)?;
+        let meter = Meter::open(repo.common_dir())?;
+        Ok(Metered { meter, limit })
+    }
+
+    /// Whether [`CONFIG_KEY`] is set in `repo`'s config.
+    pub fn is_configured(repo: &gix::Repository) -> bool {
+        repo.config_snapshot().string(CONFIG_KEY).is_some()
+    }
+
+    /// The limit in force.
+    pub fn limit(&self) -> Option<&RateLimit> {
+        self.limit.as_ref()
+    }
+
+    /// Refuses when the limit is reached (never without a limit).
+    pub fn check(&self, now: SystemTime) -> Result<(), RateLimited> {
+        self.limit.as_ref().map_or(Ok(()), |limit| self.meter.check(limit, now))
+    }
+
+    /// Records a push of dist-git `branch`.
+    pub fn record(&mut self, branch: &str, now: SystemTime) -> Result<(), MeterError> {
+        self.meter.record(branch, now)
+    }
+
+    /// The state under the limit in force.
+    pub fn state(&self, now: SystemTime) -> MeterState {
+        self.meter.state(self.limit.as_ref(), now)
+    }
+}
+
 /// One recorded push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Push {

@@ -12,6 +12,7 @@ pub mod gate;
 pub mod lockfile;
 pub mod meter;
 pub mod push;
+pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod state;

@@ -14,6 +14,7 @@
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
 //! * [`status`] — `git distgit status`: a source-git branch against its dist-git branch.
 //! * [`remote`] — the `git-remote-distgit` helper (gitremote-helpers(7)).
+//! * [`hooks`] — the `distgit-pre-push` and `distgit-post-receive` hooks and their installer.
 //! * [`cli`] — the `git distgit` command line; one file per subcommand.
 
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod config;
 pub mod digest;
 pub mod distgit;
 pub mod git;
+pub mod hooks;
 pub mod lookaside;
 pub mod meta;
 pub mod output;
@@ -32,4 +34,5 @@ pub mod source;
 pub mod spec;
 pub mod status;
 pub mod tarball;
+pub mod trust;
 pub mod version;

@@ -2,8 +2,10 @@
 //! become messages and exit codes.
 
 mod completions;
+mod install_hooks;
 mod render;
 mod status;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -31,6 +33,8 @@ pub enum Command {
     Render(render::RenderArgs),
     Status(status::StatusArgs),
     Completions(completions::CompletionsArgs),
+    Verify(verify::VerifyArgs),
+    InstallHooks(install_hooks::InstallHooksArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -50,6 +54,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::cmd_render(&dir, &args, out),
         Command::Status(args) => status::cmd_status(&dir, &args, out),
         Command::Completions(args) => completions::cmd_completions(&args, out),
+        Command::Verify(args) => verify::cmd_verify(&dir, &args, out),
+        Command::InstallHooks(args) => install_hooks::cmd_install_hooks(&dir, &args, out),
     }
 }
 

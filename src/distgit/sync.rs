@@ -4,6 +4,7 @@
 use super::cache::Cache;
 use super::commit::{self, Identity, Synced};
 use super::push::{self, PushReport, PushRequest, RefStatus};
+use super::signing::Signer;
 use super::state::{self, BranchState, HumanCommit};
 use super::{DistGitError, OPT_IN_FILE};
 use crate::config::DISTGIT_TOML;
@@ -32,6 +33,8 @@ pub struct SyncRequest<'a> {
     /// last synced from (`Some(None)`: never synced / must not exist).
     pub expected_source: Option<Option<String>>,
     pub bot: &'a Identity,
+    /// Signs the dist-git commit; `None`: unsigned.
+    pub signer: Option<&'a Signer>,
     pub lookaside: &'a dyn Lookaside,
     pub push_options: &'a [String],
 }
@@ -106,7 +109,7 @@ pub fn sync(
         return Ok(SyncOutcome::UpToDate);
     }
     let message = commit::message(&tree.summary, &evr_release(&tree), &synced_commits(&source, &tree, &state)?);
-    let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time())?;
+    let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time(), req.signer)?;
     let on_human_commits = state.diverged();
     if req.dry_run {
         let package = tree.summary.package.clone();

@@ -7,7 +7,10 @@ use super::protocol::{
 };
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
+use crate::distgit::meter::{MeterError, Metered};
+use crate::distgit::session::{run_build_command, Built};
 use crate::distgit::settings::Settings;
+use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
 use crate::distgit::state;
 use crate::distgit::sync::{self, SyncError, SyncOutcome, SyncRequest};
 use crate::lookaside::Lookaside;
@@ -25,6 +28,11 @@ pub struct DistGitBackend {
     lookaside: Box<dyn Lookaside>,
     heads: Option<BTreeMap<String, ObjectId>>,
     fetcher: Option<Fetcher>,
+    /// The "commits are unsigned" note was printed.
+    unsigned_noted: bool,
+    /// The rate limit (`distgit.rateLimit`, only when set) and the pushes made; a bad value
+    /// refuses every push.
+    meter: Option<Result<Metered, MeterError>>,
 }
 
 impl DistGitBackend {
@@ -37,7 +45,42 @@ impl DistGitBackend {
         lookaside: Box<dyn Lookaside>,
     ) -> Result<Self, HelperError> {
         let cache = Cache::open(common_dir, &address.url).map_err(HelperError::backend)?;
-        Ok(DistGitBackend { source, address, settings, cache, lookaside, heads: None, fetcher: None })
+        Ok(DistGitBackend {
+            source,
+            address,
+            settings,
+            cache,
+            lookaside,
+            heads: None,
+            fetcher: None,
+            unsigned_noted: false,
+            meter: None,
+        })
+    }
+
+    /// Applies `metered` to the pushes of this run (see [`crate::distgit::meter`]).
+    pub fn with_meter(mut self, metered: Result<Metered, MeterError>) -> Self {
+        self.meter = Some(metered);
+        self
+    }
+
+    /// The rate limit refuses a push (checked before anything is rendered or uploaded).
+    fn rate_limited(&self, dry_run: bool) -> Option<String> {
+        match &self.meter {
+            _ if dry_run => None,
+            Some(Ok(metered)) => metered.check(std::time::SystemTime::now()).err().map(|e| e.to_string()),
+            Some(Err(e)) => Some(e.to_string()),
+            None => None,
+        }
+    }
+
+    /// Counts a push that moved dist-git; a failure to record is a warning.
+    fn record_push(&mut self, branch: &str) {
+        if let Some(Ok(metered)) = &mut self.meter {
+            if let Err(e) = metered.record(branch, std::time::SystemTime::now()) {
+                let _ = writeln!(std::io::stderr().lock(), "distgit: warning: {e}");
+            }
+        }
     }
 
     /// The dist-git branch heads, fetched once per run.
@@ -80,7 +123,15 @@ impl DistGitBackend {
         Ok(out)
     }
 
-    fn push_one(&mut self, spec: &PushSpec, opts: &Options) -> PushOutcome {
+    /// Says (once per run) that the commits just written are unsigned.
+    fn note_unsigned(&mut self) {
+        if !self.unsigned_noted {
+            self.unsigned_noted = true;
+            let _ = writeln!(std::io::stderr().lock(), "{UNSIGNED_NOTE}");
+        }
+    }
+
+    fn push_one(&mut self, spec: &PushSpec, opts: &Options, signer: Option<&Signer>) -> PushOutcome {
         let dst = spec.dst.clone();
         let refuse = |status: RejectStatus, message: String| PushOutcome::Error {
             dst: spec.dst.clone(),
@@ -101,6 +152,9 @@ impl DistGitBackend {
             Ok(h) => h.clone(),
             Err(e) => return refuse(RejectStatus::Other("dist-git unreachable".into()), e.to_string()),
         };
+        if let Some(why) = self.rate_limited(opts.dry_run) {
+            return refuse(RejectStatus::Other("rate limit".into()), why);
+        }
         let expected = opts.cas.iter().find(|c| c.dst == dst).map(|c| c.expected.clone());
         let request = SyncRequest {
             source: &self.source,
@@ -110,12 +164,19 @@ impl DistGitBackend {
             dry_run: opts.dry_run,
             expected_source: if spec.force || opts.force { None } else { expected },
             bot: &self.settings.bot,
+            signer,
             lookaside: self.lookaside.as_ref(),
             push_options: &opts.push_options,
         };
         match sync::sync(&self.cache, &heads, &request) {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
             Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
+                if !dry_run {
+                    self.record_push(branch);
+                }
+                if signer.is_none() && !dry_run {
+                    self.note_unsigned();
+                }
                 self.report_success(&Pushed { branch, commit, package: &package, dry_run }, &remote_lines, opts);
                 PushOutcome::Ok { dst, note: on_human_commits.then_some(OkNote::ForcedUpdate) }
             }
@@ -135,7 +196,9 @@ impl DistGitBackend {
             let _ = writeln!(err, "distgit: {what} {short} to {} {}", self.address.url, pushed.branch);
         }
         if let (false, Some(command)) = (pushed.dry_run, &self.settings.build_command) {
-            run_build_command(command, &self.address.url, pushed);
+            let built =
+                Built { url: &self.address.url, package: pushed.package, branch: pushed.branch, commit: pushed.commit };
+            run_build_command(command, &built);
         }
     }
 }
@@ -192,30 +255,6 @@ struct Pushed<'a> {
     dry_run: bool,
 }
 
-/// Runs the configured build command; its failure is reported, never undoes the push.
-fn run_build_command(command: &str, url: &str, pushed: &Pushed<'_>) {
-    let status = std::process::Command::new("sh")
-        .args(["-c", command])
-        .env("DISTGIT_URL", url)
-        .env("DISTGIT_PACKAGE", pushed.package)
-        .env("DISTGIT_BRANCH", pushed.branch)
-        .env("DISTGIT_COMMIT", pushed.commit.to_string())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::inherit())
-        .stderr(std::process::Stdio::inherit())
-        .status();
-    let mut err = std::io::stderr().lock();
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => {
-            let _ = writeln!(err, "distgit: warning: build command `{command}` failed ({s}); the push stands");
-        }
-        Err(e) => {
-            let _ = writeln!(err, "distgit: warning: cannot run build command `{command}`: {e}; the push stands");
-        }
-    }
-}
-
 impl Backend for DistGitBackend {
     fn list(&mut self, for_push: bool, opts: &Options) -> Result<Vec<RefEntry>, HelperError> {
         if !for_push {
@@ -252,13 +291,25 @@ impl Backend for DistGitBackend {
     }
 
     fn push(&mut self, specs: &[PushSpec], opts: &Options) -> Vec<PushOutcome> {
+        let signer = match Signer::from_settings(&self.settings) {
+            Ok(signer) => signer,
+            Err(err) => {
+                let refuse = |s: &PushSpec| PushOutcome::Error {
+                    dst: s.dst.clone(),
+                    status: RejectStatus::Other("signing key unusable".into()),
+                    message: Some(err.to_string()),
+                };
+                return specs.iter().map(refuse).collect();
+            }
+        };
+        let signer = signer.as_ref();
         if opts.atomic && specs.len() > 1 {
             let dry = Options { dry_run: true, ..opts.clone() };
-            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry)).collect();
+            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry, signer)).collect();
             if trial.iter().any(|o| matches!(o, PushOutcome::Error { .. })) || opts.dry_run {
                 return trial;
             }
         }
-        specs.iter().map(|s| self.push_one(s, opts)).collect()
+        specs.iter().map(|s| self.push_one(s, opts, signer)).collect()
     }
 }

@@ -37,7 +37,7 @@ pub struct StatusArgs {
 
 /// Runs `git distgit status`.
 pub fn cmd_status(repo: &Path, args: &StatusArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let options = Options { branch: args.branch.clone(), fetch: args.fetch };
+    let options = Options { branch: args.branch.clone(), fetch: args.fetch, now: None };
     let status = status::gather(repo, &options)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &status)?;

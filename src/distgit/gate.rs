@@ -78,7 +78,7 @@ pub fn gate(
 }
 
 /// The policy and where it came from, in the order of the module docs.
-fn policy(
+pub fn policy(
     source: &gix::Repository,
     cache_repo: &gix::Repository,
     state: &BranchState,

@@ -9,7 +9,6 @@ use std::path::Path;
 /// The dist-git branch as known locally.
 pub(super) struct DistView {
     /// The cache repository it was read from.
-    #[allow(dead_code)] // read by the trust gate (next commit)
     pub repo: gix::Repository,
     pub state: BranchState,
     /// Read just now from dist-git (`--fetch`) rather than from the cache.

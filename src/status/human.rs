@@ -1,6 +1,6 @@
 //! The human form of the status: one fact per line, labels aligned, a final hint line.
 
-use super::{ReadFrom, Status, SyncState};
+use super::{PolicySource, ReadFrom, Status, SyncState};
 use std::io::Write;
 
 /// How many waiting or human commits are listed before "… and N more".
@@ -20,6 +20,7 @@ pub fn write_human(status: &Status, out: &mut dyn Write) -> std::io::Result<()> 
         line(out, "patches", &format!("{n} downstream"))?;
     }
     write_dist_git(status, out)?;
+    write_trust(status, out)?;
     for problem in &status.problems {
         line(out, "problem", problem)?;
     }
@@ -62,6 +63,42 @@ fn write_dist_git(status: &Status, out: &mut dyn Write) -> std::io::Result<()> {
     more(out, status.human_commits.len())
 }
 
+/// The signature, policy, candidate and rate-limit lines.
+fn write_trust(status: &Status, out: &mut dyn Write) -> std::io::Result<()> {
+    let line = |out: &mut dyn Write, label: &str, text: &str| writeln!(out, "{label:<10} {text}");
+    if let Some(trust) = &status.trust {
+        let policy = match (trust.policy, &trust.policy_commit) {
+            (PolicySource::DistGit, Some(c)) => format!("[trust] of dist-git distgit.toml at {}", short(c)),
+            (PolicySource::FirstUse, _) => "trust on first use: [trust] of the tip's .distro/distgit.toml".into(),
+            _ => "none: no [trust] policy, signatures not checked".into(),
+        };
+        line(out, "policy", &policy)?;
+        if let Some(signature) = &status.signature {
+            line(out, "signature", &signature.message)?;
+        }
+        let candidate = match &trust.candidate {
+            Some(c) if *c == status.tip.id => format!("{} (the tip)", short(c)),
+            Some(c) => {
+                format!("{} ({} newer waiting for a trusted signature)", short(c), count(trust.waiting.len(), "commit"))
+            }
+            None => "none: no trusted commit to sync".into(),
+        };
+        line(out, "candidate", &candidate)?;
+        for w in trust.waiting.iter().filter(|w| w.commit.id != status.tip.id).take(LISTED) {
+            writeln!(out, "{:<10}   {} {}: {}", "", short(&w.commit.id), w.commit.subject, w.signature.message)?;
+        }
+    }
+    if let Some(meter) = &status.rate_limit {
+        let text = match (&meter.limit, &meter.next_allowed) {
+            (Some(limit), Some(at)) => format!("{limit}: reached ({} used); next push at {at}", meter.used),
+            (Some(limit), None) => format!("{limit}: {} used, {} left", meter.used, meter.remaining.unwrap_or(0)),
+            (None, _) => format!("off ({} in the last day)", count(meter.used as usize, "push")),
+        };
+        line(out, "rate limit", &text)?;
+    }
+    Ok(())
+}
+
 /// The state line.
 fn describe(status: &Status) -> String {
     match status.sync {
@@ -85,7 +122,8 @@ fn more(out: &mut dyn Write, total: usize) -> std::io::Result<()> {
 }
 
 fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    let plural = if noun.ends_with('h') { "es" } else { "s" };
+    format!("{n} {noun}{}", if n == 1 { "" } else { plural })
 }
 
 fn short(id: &str) -> &str {

@@ -4,20 +4,28 @@
 //! (documented in docs/status.md).
 
 mod dist;
+mod gate;
 mod history;
 mod human;
 mod patches;
 
+pub use gate::{PolicySource, Signature, TrustState, WaitingCommit};
 pub use history::MAX_WAITING;
 pub use human::write_human;
 
 use crate::distgit::credentials::redact_url;
+use crate::distgit::meter::MeterState;
+use crate::distgit::state::BranchState;
 use crate::distgit::tracking::{self, Tracking, TrackingError};
 use crate::distgit::DistGitError;
 use crate::source::tree;
 use gix::ObjectId;
 use serde::Serialize;
 use std::path::Path;
+use std::time::SystemTime;
+
+/// What could not be read; the rest of the status still holds.
+type Problems = Vec<String>;
 
 /// The version of the JSON form; bumped only when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,6 +37,8 @@ pub struct Options {
     pub branch: Option<String>,
     /// Fetch the dist-git branch first instead of reading the cache.
     pub fetch: bool,
+    /// The time the rate-limit window ends at (default: now).
+    pub now: Option<SystemTime>,
 }
 
 /// Why no status could be given.
@@ -88,6 +98,14 @@ pub struct Status {
     pub waiting: Vec<CommitLine>,
     /// Commits by people on top of the last bot commit in dist-git, newest first.
     pub human_commits: Vec<HumanLine>,
+    /// The tip's signature under the branch's trust policy (`None`: no policy, or dist-git
+    /// state unknown).
+    pub signature: Option<Signature>,
+    /// The trust gate: policy, sync candidate, commits waiting for a trusted signature
+    /// (`None`: dist-git state unknown).
+    pub trust: Option<TrustState>,
+    /// The rate limit on dist-git pushes (git config `distgit.rateLimit`) and its use.
+    pub rate_limit: Option<MeterState>,
     /// What could not be read (the rest of the status still holds).
     pub problems: Vec<String>,
     /// What to do next.
@@ -190,12 +208,12 @@ pub fn gather(path: &Path, opts: &Options) -> Result<Status, StatusError> {
     let mut problems = Vec::new();
     let (upstream, downstream_patches) = history::upstream(&repo, tip, &files, &mut problems);
     let dist = dist::read(repo.common_dir(), &tracking.address.url, &dist_branch, opts.fetch)?;
-    let synced = dist.as_ref().and_then(|d| d.state.synced_source_commit()).and_then(parse_id);
-    let waiting = match &dist {
-        Some(_) => history::waiting(&repo, tip, synced)?,
-        None => history::Waiting::default(),
+    let (sync, waiting) = compare(&repo, dist.as_ref(), tip)?;
+    let (signature, trust) = match &dist {
+        Some(dist) => gate::trust(&repo, dist, tip, &mut problems),
+        None => (None, None),
     };
-    let sync = classify(dist.as_ref(), tip, synced, waiting.reached_synced);
+    let rate_limit = gate::rate_limit(&repo, opts.now.unwrap_or_else(SystemTime::now), &mut problems);
     let tip_commit = repo.find_commit(tip).map_err(git_err(format!("reading commit {tip}")))?;
     let mut status = Status {
         schema_version: SCHEMA_VERSION,
@@ -210,14 +228,29 @@ pub fn gather(path: &Path, opts: &Options) -> Result<Status, StatusError> {
         downstream_patches,
         dist_git_state: dist.as_ref().map(dist_state),
         sync,
-        waiting: waiting.commits,
+        waiting,
         human_commits: dist.as_ref().map(humans).unwrap_or_default(),
+        signature,
+        trust,
+        rate_limit,
         problems,
         hint: String::new(),
         branch,
     };
     status.hint = hint(&status, &push_command(&tracking, &status.branch, &dist_branch));
     Ok(status)
+}
+
+/// The one-word summary and the commits waiting to sync.
+fn compare(
+    repo: &gix::Repository,
+    dist: Option<&dist::DistView>,
+    tip: ObjectId,
+) -> Result<(SyncState, Vec<CommitLine>), StatusError> {
+    let Some(dist) = dist else { return Ok((SyncState::NoCache, Vec::new())) };
+    let synced = dist.state.synced_source_commit().and_then(parse_id);
+    let waiting = history::waiting(repo, tip, synced)?;
+    Ok((classify(&dist.state, tip, synced, waiting.reached_synced), waiting.commits))
 }
 
 /// The branch to report on and its tip.
@@ -253,8 +286,7 @@ fn parse_id(hex: &str) -> Option<ObjectId> {
 }
 
 /// The one-word summary.
-fn classify(dist: Option<&dist::DistView>, tip: ObjectId, synced: Option<ObjectId>, reached: bool) -> SyncState {
-    let Some(state) = dist.map(|d| &d.state) else { return SyncState::NoCache };
+fn classify(state: &BranchState, tip: ObjectId, synced: Option<ObjectId>, reached: bool) -> SyncState {
     if state.head.is_none() {
         SyncState::BranchMissing
     } else if !state.opted_in {
@@ -302,14 +334,38 @@ fn hint(status: &Status, push: &str) -> String {
     let branch = &status.dist_git.branch;
     match status.sync {
         SyncState::NoCache => "dist-git state unknown: run `git distgit status --fetch` or push".into(),
-        SyncState::BranchMissing => format!("push to create dist-git branch `{branch}`: {push}"),
         SyncState::NotMaintained => {
             format!("dist-git branch `{branch}` has no distgit.toml: commit one there to let the bot maintain it")
         }
         SyncState::Diverged => {
             format!("fold the dist-git commits into source-git, or `{push}` with --force to commit on top of them")
         }
-        SyncState::NeverSynced | SyncState::SyncedElsewhere | SyncState::Ahead => format!("push to sync: {push}"),
         SyncState::UpToDate => "nothing to do".into(),
+        SyncState::BranchMissing | SyncState::NeverSynced | SyncState::SyncedElsewhere | SyncState::Ahead => {
+            blocked(status).unwrap_or_else(|| match status.sync {
+                SyncState::BranchMissing => format!("push to create dist-git branch `{branch}`: {push}"),
+                _ => format!("push to sync: {push}"),
+            })
+        }
     }
+}
+
+/// Why a push would not sync the tip: the rate limit, or no trusted signature on it.
+fn blocked(status: &Status) -> Option<String> {
+    if let Some(meter) = &status.rate_limit {
+        if let (Some(limit), Some(at)) = (&meter.limit, &meter.next_allowed) {
+            return Some(format!("rate limit reached ({limit}): the next dist-git push is allowed at {at}"));
+        }
+    }
+    let trust = status.trust.as_ref()?;
+    let tip = trust.waiting.first().filter(|w| w.commit.id == status.tip.id)?;
+    let short = tip.commit.id.get(..12).unwrap_or(&tip.commit.id);
+    Some(match &trust.candidate {
+        Some(c) => format!(
+            "a push syncs {} (the newest trusted commit), not the tip {short}: {}",
+            c.get(..12).unwrap_or(c),
+            tip.signature.message
+        ),
+        None => format!("no trusted commit to sync; the tip {short} is {}", tip.signature.message),
+    })
 }

@@ -2,6 +2,7 @@
 //! `--fetch`, and the errors.
 
 use crate::common::*;
+use crate::common_sig::*;
 use crate::remote_push::*;
 
 /// The `hello` package with a `fedora` remote pointing at a new bare dist-git.
@@ -199,4 +200,75 @@ fn url_credentials_are_redacted() {
 fn help_has_examples() {
     let repo = Repo::init();
     insta::assert_snapshot!(repo.distgit_ok(&["status", "--help"]));
+}
+
+#[test]
+fn unsigned_tip() {
+    let (repo, _dist) = tracked_package();
+    let alice = make_key("Alice <alice@example.org>");
+    write_trust(&repo, &[&alice], &[&alice]);
+    let signed = signed_commit(&repo, "Trust Alice", &alice);
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    let synced = status_json(&repo, &[]);
+    assert_eq!(
+        (synced["sync"].as_str(), synced["signature"]["verdict"].as_str()),
+        (Some("up_to_date"), Some("trusted"))
+    );
+    assert_eq!(synced["trust"]["candidate"].as_str(), Some(signed.as_str()));
+    repo.write("README", "Hello project\n\nUnsigned.\n");
+    repo.commit("Unsigned change");
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["signature"]["verdict"], "unsigned");
+    assert_eq!(status["trust"]["candidate"], serde_json::Value::Null);
+    assert!(status["hint"].as_str().unwrap().contains("git commit -S --amend"), "{status}");
+    // Signatures carry a random salt: every commit id from the signed one on varies.
+    let known = [(signed.as_str(), "[signed]"), (&fingerprint(&alice), "[alice]")];
+    let json = serde_json::to_string_pretty(&status).expect("json");
+    let names = id_names(&json, &known);
+    insta::assert_snapshot!("unsigned_tip_json", redact_ids(&json, &names));
+    let human = repo.distgit_ok(&["status"]).replace(repo.home().to_str().expect("utf-8"), "[tmp]");
+    insta::assert_snapshot!("unsigned_tip_human", redact_ids(&human, &names));
+}
+
+/// Names for ids: each `(id, name)` of `known`, then every other 40-hex id of `text` as
+/// `[id-N]` in order of first appearance.
+fn id_names(text: &str, known: &[(&str, &str)]) -> Vec<(String, String)> {
+    let re = regex::Regex::new("[0-9a-f]{40}").expect("regex");
+    let mut names: Vec<(String, String)> = known.iter().map(|(id, name)| (id.to_string(), name.to_string())).collect();
+    for m in re.find_iter(text) {
+        if !names.iter().any(|(id, _)| id == m.as_str()) {
+            names.push((m.as_str().to_owned(), format!("[id-{}]", names.len() + 1 - known.len())));
+        }
+    }
+    names
+}
+
+/// `text` with the named ids (and their 12-digit abbreviations) replaced by their names.
+fn redact_ids(text: &str, names: &[(String, String)]) -> String {
+    let mut text = text.to_owned();
+    for (id, name) in names {
+        text = text.replace(id, name).replace(&id[..12], name);
+    }
+    text
+}
+
+#[test]
+fn rate_limit_state_and_hint() {
+    let (repo, _dist) = tracked_package();
+    repo.git(&["config", "distgit.rateLimit", "1/hour"]);
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    repo.write("README", "Hello project\n\nMore.\n");
+    repo.commit("Say more");
+    let status = status_json(&repo, &[]);
+    let meter = &status["rate_limit"];
+    assert_eq!(
+        (meter["limit"].as_str(), meter["used"].as_u64(), meter["remaining"].as_u64()),
+        (Some("1/hour"), Some(1), Some(0))
+    );
+    assert!(meter["next_allowed"].is_string(), "{meter}");
+    assert!(status["hint"].as_str().unwrap().starts_with("rate limit reached (1/hour)"), "{status}");
+    repo.git(&["config", "distgit.rateLimit", "every now and then"]);
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["rate_limit"], serde_json::Value::Null);
+    assert!(status["problems"][0].as_str().unwrap().contains("distgit.rateLimit"), "{status}");
 }

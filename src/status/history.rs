@@ -1,6 +1,7 @@
 //! The source-git side of the status: the upstream release below the tip, the number of
 //! downstream patches, and the commits above the last synced one. Every walk is bounded.
 
+use super::memo::Memo;
 use super::patches::{self, Ignore};
 use super::{CommitLine, StatusError, Upstream};
 use crate::render;
@@ -20,9 +21,9 @@ pub(super) fn upstream(
     problems: &mut Vec<String>,
 ) -> (Option<Upstream>, Option<usize>) {
     match find_release(repo, tip, files) {
-        Ok((release, ignore)) => {
+        Ok((release, ignore_paths)) => {
             let patches = release_id(&release.commit)
-                .and_then(|id| patches::count(repo, tip, id, &ignore))
+                .and_then(|id| count_patches(repo, tip, id, &ignore_paths))
                 .map_err(|e| problems.push(format!("counting the downstream patches: {e}")))
                 .ok();
             (Some(Upstream { tag: release.tag, commit: release.commit, version: release.version }), patches)
@@ -34,18 +35,31 @@ pub(super) fn upstream(
     }
 }
 
+/// [`patches::count`] with the memo of earlier runs.
+fn count_patches(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    release: ObjectId,
+    ignore_paths: &[String],
+) -> Result<usize, StatusError> {
+    let mut memo = Memo::load(repo.common_dir(), ignore_paths);
+    let count = patches::count(repo, tip, release, &Ignore::new(ignore_paths), &mut memo)?;
+    memo.save();
+    Ok(count)
+}
+
 /// The release the render would choose for `tip`, and the configured ignore paths.
 fn find_release(
     repo: &gix::Repository,
     tip: ObjectId,
     files: &BTreeMap<String, Vec<u8>>,
-) -> Result<(crate::snapshot::Release, Ignore), String> {
+) -> Result<(crate::snapshot::Release, Vec<String>), String> {
     let config = source::read_config(files).map_err(|e| e.to_string())?;
     // The spec's version only matters for an `upstream_ref` commit that no tag names.
     let spec_version = render::load_spec(files, &config).map(|s| s.version()).unwrap_or_default();
     let matcher = TagMatcher::new(&config.upstream).map_err(|e| e.to_string())?;
     let release = release::find(repo, tip, &config.upstream, &matcher, &spec_version).map_err(|e| e.to_string())?;
-    Ok((release, Ignore::new(&config.patches.ignore_paths)))
+    Ok((release, config.patches.ignore_paths))
 }
 
 fn release_id(hex: &str) -> Result<ObjectId, StatusError> {

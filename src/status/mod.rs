@@ -7,6 +7,7 @@ mod dist;
 mod gate;
 mod history;
 mod human;
+mod memo;
 mod patches;
 
 pub use gate::{PolicySource, Signature, TrustState, WaitingCommit};
@@ -29,6 +30,9 @@ type Problems = Vec<String>;
 
 /// The version of the JSON form; bumped only when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The size of the object cache while walking the downstream range.
+const OBJECT_CACHE_BYTES: usize = 8 << 20;
 
 /// What to look at.
 #[derive(Debug, Clone, Default)]
@@ -196,8 +200,10 @@ pub enum SyncState {
 
 /// Gathers the status of a source-git branch of the repository at (or above) `path`.
 pub fn gather(path: &Path, opts: &Options) -> Result<Status, StatusError> {
-    let repo = gix::discover(path)
+    let mut repo = gix::discover(path)
         .map_err(|e| StatusError::Open { path: path.display().to_string(), message: e.to_string() })?;
+    // Each tree of the downstream range is compared with two neighbours: read it once.
+    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
     let (branch, tip) = resolve_branch(&repo, opts.branch.as_deref())?;
     let tracking = tracking::read(&repo)?;
     let dist_branch = tracked_branch(&tracking, &branch)?;

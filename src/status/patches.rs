@@ -2,10 +2,12 @@
 //! change touches a path outside `patches.ignore_paths` (the commits `git format-patch` makes a
 //! patch for), found by comparing trees with gix — no `git format-patch`, no blob read.
 
+use super::memo::Memo;
 use super::StatusError;
 use gix::objs::tree::EntryMode;
+use gix::objs::tree::EntryRef;
 use gix::ObjectId;
-use std::collections::HashMap;
+use std::cmp::Ordering;
 
 /// The `patches.ignore_paths` pathspecs, matched as git matches plain pathspecs: a path is left
 /// out when it equals a spec or lies below it; a spec with `*`, `?` or `[` is a glob whose `*`
@@ -37,6 +39,12 @@ impl Ignore {
         Ignore { prefixes, globs }
     }
 
+    /// Whether some path below the directory `dir` might be left out.
+    fn may_match_below(&self, dir: &str) -> bool {
+        !self.globs.is_empty()
+            || self.prefixes.iter().any(|p| p.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')))
+    }
+
     /// Whether `path` (repository-relative, `/`-separated) is left out of the patches.
     pub(super) fn matches(&self, path: &str) -> bool {
         self.prefixes.iter().any(|p| path == p || path.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('/')))
@@ -52,12 +60,14 @@ fn strip_magic(spec: &str) -> &str {
     }
 }
 
-/// The number of non-merge commits in `release..tip` whose change leaves `ignore`.
+/// The number of non-merge commits in `release..tip` whose change leaves `ignore`; answers
+/// already in `memo` are not computed again, new ones are added to it.
 pub(super) fn count(
     repo: &gix::Repository,
     tip: ObjectId,
     release: ObjectId,
     ignore: &Ignore,
+    memo: &mut Memo,
 ) -> Result<usize, StatusError> {
     let what = "walking the downstream range";
     let walk = repo.rev_walk([tip]).with_hidden([release]).all().map_err(super::git_err(what))?;
@@ -69,10 +79,16 @@ pub(super) fn count(
         if parents.next().is_some() {
             continue;
         }
-        let parent_tree = parent.map(|p| tree_of(repo, p)).transpose()?;
-        if differs(repo, parent_tree, Some(tree_of(repo, info.id)?), "", ignore)? {
-            count += 1;
-        }
+        let makes_patch = match memo.get(info.id) {
+            Some(known) => known,
+            None => {
+                let parent_tree = parent.map(|p| tree_of(repo, p)).transpose()?;
+                let answer = differs(repo, parent_tree, Some(tree_of(repo, info.id)?), "", ignore)?;
+                memo.insert(info.id, answer);
+                answer
+            }
+        };
+        count += usize::from(makes_patch);
     }
     Ok(count)
 }
@@ -86,17 +102,22 @@ fn tree_of(repo: &gix::Repository, commit: ObjectId) -> Result<ObjectId, StatusE
 /// One tree entry: mode and object.
 type Entry = (EntryMode, ObjectId);
 
-/// The entries of a tree by name (none for `None`).
-fn entries(repo: &gix::Repository, tree: Option<ObjectId>) -> Result<HashMap<String, Entry>, StatusError> {
-    let Some(id) = tree else { return Ok(HashMap::new()) };
-    let tree = repo.find_tree(id).map_err(super::git_err(format!("reading tree {id}")))?;
-    let decoded =
-        tree.decode().map_err(|e| StatusError::Git { what: format!("decoding tree {id}"), message: e.to_string() })?;
-    Ok(decoded.entries.iter().map(|e| (e.filename.to_string(), (e.mode, e.oid.to_owned()))).collect())
+/// The tree `id`, if any.
+fn read_tree(repo: &gix::Repository, id: Option<ObjectId>) -> Result<Option<gix::Tree<'_>>, StatusError> {
+    id.map(|id| repo.find_tree(id).map_err(super::git_err(format!("reading tree {id}")))).transpose()
 }
 
-/// Whether the trees `old` and `new` (the directory `dir`) differ outside `ignore`; subtrees
-/// are read only where they differ, and the comparison stops at the first such change.
+/// The entries of `tree` in git's order (none for `None`).
+fn entries<'a>(tree: Option<&'a gix::Tree<'_>>) -> Result<Vec<EntryRef<'a>>, StatusError> {
+    let Some(tree) = tree else { return Ok(Vec::new()) };
+    let decoded = gix::objs::TreeRef::from_bytes(&tree.data, tree.id.kind())
+        .map_err(|e| StatusError::Git { what: format!("decoding tree {}", tree.id), message: e.to_string() })?;
+    Ok(decoded.entries)
+}
+
+/// Whether the trees `old` and `new` (the directory `dir`) differ outside `ignore`. Both are
+/// walked in git's order side by side; subtrees are read only where they differ, and the
+/// comparison stops at the first change that counts.
 fn differs(
     repo: &gix::Repository,
     old: Option<ObjectId>,
@@ -104,25 +125,35 @@ fn differs(
     dir: &str,
     ignore: &Ignore,
 ) -> Result<bool, StatusError> {
-    let mut before = entries(repo, old)?;
-    let after = entries(repo, new)?;
-    for (name, entry) in &after {
-        let previous = before.remove(name);
-        if previous == Some(*entry) {
+    let (old_tree, new_tree) = (read_tree(repo, old)?, read_tree(repo, new)?);
+    let (before, after) = (entries(old_tree.as_ref())?, entries(new_tree.as_ref())?);
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (a, b) = (before.get(i), after.get(j));
+        let order = match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return Ok(false),
+        };
+        let (a, b) = match order {
+            Ordering::Equal => (a, b),
+            Ordering::Less => (a, None),
+            Ordering::Greater => (None, b),
+        };
+        i += usize::from(a.is_some());
+        j += usize::from(b.is_some());
+        let entry = |e: &EntryRef<'_>| (e.mode, e.oid.to_owned());
+        if a.map(entry) == b.map(entry) {
             continue;
         }
-        let path = join(dir, name);
-        if !ignore.matches(&path) && changed(repo, previous, Some(*entry), &path, ignore)? {
-            return Ok(true);
-        }
-    }
-    for (name, entry) in before {
+        let name = a.or(b).map(|e| e.filename.to_string()).unwrap_or_default();
         let path = join(dir, &name);
-        if !ignore.matches(&path) && changed(repo, Some(entry), None, &path, ignore)? {
+        let (a, b) = (a.map(entry), b.map(entry));
+        if !ignore.matches(&path) && changed(repo, a, b, &path, ignore)? {
             return Ok(true);
         }
     }
-    Ok(false)
 }
 
 /// Whether one changed entry at `path` (not itself ignored) counts: a changed blob does; a
@@ -136,7 +167,8 @@ fn changed(
 ) -> Result<bool, StatusError> {
     let tree = |e: Option<Entry>| e.filter(|(m, _)| m.is_tree()).map(|(_, id)| id);
     let blob_involved = old.is_some_and(|(m, _)| !m.is_tree()) || new.is_some_and(|(m, _)| !m.is_tree());
-    Ok(blob_involved || differs(repo, tree(old), tree(new), path, ignore)?)
+    // Two different trees differ somewhere below: it counts unless something there is ignored.
+    Ok(blob_involved || !ignore.may_match_below(path) || differs(repo, tree(old), tree(new), path, ignore)?)
 }
 
 fn join(dir: &str, name: &str) -> String {

@@ -272,3 +272,35 @@ fn rate_limit_state_and_hint() {
     assert_eq!(status["rate_limit"], serde_json::Value::Null);
     assert!(status["problems"][0].as_str().unwrap().contains("distgit.rateLimit"), "{status}");
 }
+
+#[test]
+fn patch_count_matches_the_render_with_ignored_paths_and_globs() {
+    let (repo, _dist) = tracked_package();
+    repo.write(".distro/distgit.toml", "[patches]\nignore_paths = [\".distro\", \"doc/\", \"*.txt\"]\n");
+    repo.commit("Packaging: ignore docs and text files in patches");
+    repo.write("doc/more.md", "more\n");
+    repo.commit("Docs only");
+    repo.write("doc/more.md", "more\nand more\n");
+    repo.write("README", "Hello project\n\nMore.\n");
+    repo.commit("Docs and code");
+    let render: serde_json::Value = serde_json::from_str(&repo.distgit_ok(&["render", "--json"])).expect("json");
+    let patches = render["patches"].as_array().expect("patches").len();
+    assert_eq!(patches, 3, "{render}");
+    assert_eq!(status_json(&repo, &[])["downstream_patches"], patches);
+}
+
+#[test]
+fn patch_answers_are_kept_between_runs_and_a_bad_memo_is_ignored() {
+    let (repo, _dist) = tracked_package();
+    assert_eq!(status_json(&repo, &[])["downstream_patches"], 5);
+    let dir = repo.dir.join(".git/distgit/status");
+    let memo = std::fs::read_dir(&dir).expect("memo dir").next().expect("memo file").expect("entry").path();
+    let text = std::fs::read_to_string(&memo).expect("read memo");
+    assert_eq!(text.lines().count(), 7, "one line per commit above the release:\n{text}");
+    let quote = repo.git(&["rev-parse", "HEAD~5"]);
+    assert!(text.contains(&format!("{quote} 1")), "{text}");
+    std::fs::write(&memo, text.replace(&format!("{quote} 1"), &format!("{quote} 0"))).expect("plant");
+    assert_eq!(status_json(&repo, &[])["downstream_patches"], 4, "the memo is consulted");
+    std::fs::write(&memo, "garbage\n\u{0}").expect("garbage");
+    assert_eq!(status_json(&repo, &[])["downstream_patches"], 5);
+}

@@ -26,4 +26,8 @@ mod render_spec;
 mod render_tarball;
 mod reverse;
 mod roundtrip_real;
+mod trust_candidate;
+mod trust_cli;
+mod trust_gpg;
+mod trust_policy;
 mod trust_verdicts;

@@ -30,4 +30,5 @@ pub mod snapshot;
 pub mod source;
 pub mod spec;
 pub mod tarball;
+pub mod trust;
 pub mod version;

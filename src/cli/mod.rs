@@ -3,6 +3,7 @@
 
 mod completions;
 mod render;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -29,6 +30,7 @@ pub struct Cli {
 pub enum Command {
     Render(render::RenderArgs),
     Completions(completions::CompletionsArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -47,6 +49,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render::cmd_render(&dir, &args, out),
         Command::Completions(args) => completions::cmd_completions(&args, out),
+        Command::Verify(args) => verify::cmd_verify(&dir, &args, out),
     }
 }
 

@@ -48,6 +48,21 @@ pub enum ConfigError {
     BadValue { file: String, key: String, value: String, why: String, accepted: String },
 }
 
+impl ConfigError {
+    /// The same error naming `file` instead (e.g. a dist-git `distgit.toml` or `--policy FILE`).
+    pub fn in_file(self, name: &str) -> ConfigError {
+        let mut error = self;
+        match &mut error {
+            ConfigError::Syntax { file, .. }
+            | ConfigError::UnknownKey { file, .. }
+            | ConfigError::WrongType { file, .. }
+            | ConfigError::MissingKey { file, .. }
+            | ConfigError::BadValue { file, .. } => *file = name.to_owned(),
+        }
+        error
+    }
+}
+
 /// Why a value was refused, before the file and key are known: validators return this and
 /// their callers turn it into [`ConfigError::BadValue`] with [`Invalid::at`].
 #[derive(Debug, Clone, PartialEq, Eq)]

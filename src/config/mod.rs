@@ -28,6 +28,17 @@ pub struct Config {
     pub sync: Vec<SyncRule>,
     /// True when a Packit `source-git.yaml` was read (Packit comment style for Patch lines).
     pub packit: bool,
+    /// The `[trust]` table: who may sign commits the bot syncs; `None` when absent.
+    pub trust: Option<TrustConfig>,
+}
+
+/// The `[trust]` table of `distgit.toml`, validated but not yet read from disk.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustConfig {
+    /// Primary-key fingerprints allowed to sign: 40 uppercase hex digits, no spaces.
+    pub signers: Vec<String>,
+    /// Armored certificate files, relative to the directory of the `distgit.toml`.
+    pub certificates: Vec<String>,
 }
 
 /// How the upstream release is found.
@@ -149,6 +160,7 @@ impl Default for Config {
                 ],
             }],
             packit: false,
+            trust: None,
         }
     }
 }

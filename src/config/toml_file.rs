@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::load::{line_column, ConfigError, Invalid, DISTGIT_TOML};
-use super::{format_options, validate, Config, SyncRule};
+use super::{format_options, validate, Config, SyncRule, TrustConfig};
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -18,6 +18,17 @@ struct RawFile {
     patches: Option<RawPatches>,
     spec: Option<RawSpec>,
     sync: Option<Vec<RawSync>>,
+    trust: Option<RawTrust>,
+}
+
+/// `[trust]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [trust] table with `signers` and `certificates`")]
+struct RawTrust {
+    #[serde(default)]
+    signers: Vec<String>,
+    #[serde(default)]
+    certificates: Vec<String>,
 }
 
 /// `[upstream]`.
@@ -101,6 +112,9 @@ pub fn apply(text: &str, config: &mut Config) -> Result<(), ConfigError> {
     }
     if let Some(sync) = &raw.sync {
         config.sync = sync_rules(sync)?;
+    }
+    if let Some(trust) = &raw.trust {
+        config.trust = Some(trust_table(trust)?);
     }
     Ok(())
 }
@@ -219,6 +233,13 @@ fn sync_rule(index: usize, raw: &RawSync) -> Result<SyncRule, ConfigError> {
         dest: check(&key("dest"), &raw.dest, validate::relative_path)?,
         delete: raw.delete,
         filters: filters.map(|f| check(&key("filters"), f, validate::sync_filter)).collect::<Result<_, _>>()?,
+    })
+}
+
+fn trust_table(raw: &RawTrust) -> Result<TrustConfig, ConfigError> {
+    Ok(TrustConfig {
+        signers: check_all("trust.signers", &raw.signers, validate::fingerprint)?,
+        certificates: check_all("trust.certificates", &raw.certificates, validate::certificate_path)?,
     })
 }
 
@@ -407,7 +428,7 @@ dest = "LICENSE"
     #[test]
     fn unknown_key_message_lists_the_accepted_keys() {
         insta::assert_snapshot!(error("[tarball]\nmdoe = \"archive\""), @".distro/distgit.toml: unknown key `tarball.mdoe`; accepted keys here: `mode`, `name`, `prefix`, `url`, `sha512`");
-        insta::assert_snapshot!(error("packages = \"foo\""), @".distro/distgit.toml: unknown key `packages`; accepted keys here: `package`, `upstream`, `tarball`, `patches`, `spec`, `sync`");
+        insta::assert_snapshot!(error("packages = \"foo\""), @".distro/distgit.toml: unknown key `packages`; accepted keys here: `package`, `upstream`, `tarball`, `patches`, `spec`, `sync`, `trust`");
     }
 
     #[test]

@@ -33,6 +33,25 @@ pub fn relative_path(value: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Checks an OpenPGP v4 fingerprint: 40 hex digits once spaces are removed; returns it
+/// uppercase without spaces.
+pub fn fingerprint(value: &str) -> Result<String, Invalid> {
+    let compact: String = value.chars().filter(|c| *c != ' ').collect();
+    if compact.len() != 40 || !compact.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Invalid::new(
+            "not a primary-key fingerprint",
+            "40 hex digits, spaces allowed, as `gpg --fingerprint` prints them, e.g. `1234 5678 9ABC DEF0 1234  5678 9ABC DEF0 1234 5678`",
+        ));
+    }
+    Ok(compact.to_ascii_uppercase())
+}
+
+/// Checks a certificate path: relative to the directory of the `distgit.toml` naming it, no `..`.
+pub fn certificate_path(value: &str) -> Result<String, Invalid> {
+    relative_path(value)
+        .map_err(|e| Invalid::new(e.why, "a path relative to the directory of distgit.toml, e.g. `keys/alice.asc`"))
+}
+
 /// Checks a git ref name or commit id: non-empty, no whitespace.
 pub fn git_ref(value: &str) -> Result<String, Invalid> {
     if value.is_empty() || value.chars().any(char::is_whitespace) {

@@ -1,6 +1,7 @@
 //! Writing the bot's dist-git commit with gix: the rendered files replace the owned ones on
 //! top of the branch head's tree; everything the render does not own stays.
 
+use super::signing::Signer;
 use super::{git_err, DistGitError, FROM_SOURCE_GIT};
 use crate::render::DistGitTree;
 use gix::object::tree::EntryKind;
@@ -51,7 +52,8 @@ pub fn write_tree(
     Ok(editor.write().map_err(git_err("writing the dist-git tree"))?.detach())
 }
 
-/// Writes a commit of `tree` on `parent` by the bot at `time`.
+/// Writes a commit of `tree` on `parent` by the bot at `time`, signed by `signer` when given
+/// (a `gpgsig` header over the commit without it, as `git commit -S` makes).
 pub fn write_commit(
     repo: &gix::Repository,
     tree: ObjectId,
@@ -59,17 +61,37 @@ pub fn write_commit(
     message: &str,
     bot: &Identity,
     time: gix::date::Time,
+    signer: Option<&Signer>,
 ) -> Result<ObjectId, DistGitError> {
-    let mut time_buf = gix::date::parse::TimeBuf::default();
-    let signature = gix::actor::SignatureRef {
-        name: bot.name.as_str().into(),
-        email: bot.email.as_str().into(),
-        time: time.to_str(&mut time_buf),
+    let signature = gix::actor::Signature { name: bot.name.as_str().into(), email: bot.email.as_str().into(), time };
+    let mut commit = gix::objs::Commit {
+        tree,
+        parents: parent.into_iter().collect(),
+        author: signature.clone(),
+        committer: signature,
+        encoding: None,
+        message: message.into(),
+        extra_headers: Vec::new(),
     };
-    let commit = repo
-        .new_commit_as(signature, signature, message, tree, parent)
-        .map_err(git_err("writing the dist-git commit"))?;
-    Ok(commit.id)
+    if let Some(signer) = signer {
+        let armored = signer.sign(&signed_payload(&commit)?)?;
+        commit.extra_headers.push((GPGSIG.into(), armored.trim_end_matches('\n').into()));
+    }
+    Ok(repo.write_object(&commit).map_err(git_err("writing the dist-git commit"))?.detach())
+}
+
+/// The header git keeps a commit's OpenPGP signature in.
+pub const GPGSIG: &str = "gpgsig";
+
+/// The bytes a commit signature covers: the commit object (without any `gpgsig` header).
+fn signed_payload(commit: &gix::objs::Commit) -> Result<Vec<u8>, DistGitError> {
+    use gix::objs::WriteTo;
+    let mut payload = Vec::new();
+    commit.write_to(&mut payload).map_err(|e| DistGitError::Git {
+        what: "encoding the dist-git commit for signing".into(),
+        message: e.to_string(),
+    })?;
+    Ok(payload)
 }
 
 /// One source-git commit listed in the dist-git commit message.

@@ -8,8 +8,10 @@ pub mod address;
 pub mod cache;
 pub mod commit;
 pub mod credentials;
+pub mod gate;
 pub mod push;
 pub mod settings;
+pub mod signing;
 pub mod state;
 pub mod sync;
 pub mod tracking;
@@ -26,6 +28,8 @@ pub const FROM_DIST_GIT: &str = "From-dist-git-commit";
 pub enum DistGitError {
     #[error("{what}: {message}")]
     Git { what: String, message: String },
+    #[error(transparent)]
+    Signing(#[from] signing::SigningError),
 }
 
 /// Maps a gix error into [`DistGitError::Git`] with context.

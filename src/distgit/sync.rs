@@ -4,6 +4,7 @@
 use super::cache::Cache;
 use super::commit::{self, Identity, Synced};
 use super::push::{self, PushReport, PushRequest, RefStatus};
+use super::signing::Signer;
 use super::state::{self, BranchState, HumanCommit};
 use super::{DistGitError, OPT_IN_FILE};
 use crate::config::DISTGIT_TOML;
@@ -32,6 +33,8 @@ pub struct SyncRequest<'a> {
     /// last synced from (`Some(None)`: never synced / must not exist).
     pub expected_source: Option<Option<String>>,
     pub bot: &'a Identity,
+    /// Signs the dist-git commit; `None`: unsigned.
+    pub signer: Option<&'a Signer>,
     pub lookaside: &'a dyn Lookaside,
     pub push_options: &'a [String],
 }
@@ -106,7 +109,7 @@ pub fn sync(
         return Ok(SyncOutcome::UpToDate);
     }
     let message = commit::message(&tree.summary, &evr_release(&tree), &synced_commits(&source, &tree, &state)?);
-    let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time())?;
+    let new = commit::write_commit(&cache.repo, new_tree, head, &message, req.bot, commit::commit_time(), req.signer)?;
     let on_human_commits = state.diverged();
     if req.dry_run {
         let package = tree.summary.package.clone();
@@ -274,20 +277,25 @@ impl Drop for PatchDir {
     }
 }
 
-/// On a new branch, the opt-in file: source-git's `.distro/distgit.toml`, or a stub.
+/// The dist-git `distgit.toml`: the candidate's `.distro/distgit.toml` whenever it has one (so
+/// a changed `[trust]` takes effect once a trusted commit carries it); on a new branch without
+/// one, a stub that opts the branch in. Nothing when the render itself wrote the file.
 fn opt_in_file(
     source: &gix::Repository,
     state: &BranchState,
     tree: &DistGitTree,
     req: &SyncRequest<'_>,
 ) -> Result<BTreeMap<String, Vec<u8>>, SyncError> {
-    if state.head.is_some() || tree.files.contains_key(OPT_IN_FILE) {
+    if tree.files.contains_key(OPT_IN_FILE) {
         return Ok(BTreeMap::new());
     }
-    let from_source = read_source_file(source, req.candidate, DISTGIT_TOML);
-    let bytes = from_source.unwrap_or_else(|| {
-        b"# This branch is maintained by git-distgit from source-git; delete this file to opt out.\n".to_vec()
-    });
+    let bytes = match read_source_file(source, req.candidate, DISTGIT_TOML) {
+        Some(bytes) => bytes,
+        None if state.head.is_none() => {
+            b"# This branch is maintained by git-distgit from source-git; delete this file to opt out.\n".to_vec()
+        }
+        None => return Ok(BTreeMap::new()),
+    };
     Ok(BTreeMap::from([(OPT_IN_FILE.to_owned(), bytes)]))
 }
 

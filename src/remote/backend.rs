@@ -7,7 +7,9 @@ use super::protocol::{
 };
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
+use crate::distgit::gate;
 use crate::distgit::settings::Settings;
+use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
 use crate::distgit::state;
 use crate::distgit::sync::{self, SyncError, SyncOutcome, SyncRequest};
 use crate::lookaside::Lookaside;
@@ -25,6 +27,12 @@ pub struct DistGitBackend {
     lookaside: Box<dyn Lookaside>,
     heads: Option<BTreeMap<String, ObjectId>>,
     fetcher: Option<Fetcher>,
+    /// The "commits are unsigned" note was printed.
+    unsigned_noted: bool,
+    /// The source-git repository, opened at the first push.
+    source_repo: Option<gix::Repository>,
+    /// What the trust gate told the user in this run.
+    notes: gate::Notes,
 }
 
 impl DistGitBackend {
@@ -37,7 +45,18 @@ impl DistGitBackend {
         lookaside: Box<dyn Lookaside>,
     ) -> Result<Self, HelperError> {
         let cache = Cache::open(common_dir, &address.url).map_err(HelperError::backend)?;
-        Ok(DistGitBackend { source, address, settings, cache, lookaside, heads: None, fetcher: None })
+        Ok(DistGitBackend {
+            source,
+            address,
+            settings,
+            cache,
+            lookaside,
+            heads: None,
+            fetcher: None,
+            unsigned_noted: false,
+            source_repo: None,
+            notes: gate::Notes::default(),
+        })
     }
 
     /// The dist-git branch heads, fetched once per run.
@@ -80,7 +99,15 @@ impl DistGitBackend {
         Ok(out)
     }
 
-    fn push_one(&mut self, spec: &PushSpec, opts: &Options) -> PushOutcome {
+    /// Says (once per run) that the commits just written are unsigned.
+    fn note_unsigned(&mut self) {
+        if !self.unsigned_noted {
+            self.unsigned_noted = true;
+            let _ = writeln!(std::io::stderr().lock(), "{UNSIGNED_NOTE}");
+        }
+    }
+
+    fn push_one(&mut self, spec: &PushSpec, opts: &Options, signer: Option<&Signer>) -> PushOutcome {
         let dst = spec.dst.clone();
         let refuse = |status: RejectStatus, message: String| PushOutcome::Error {
             dst: spec.dst.clone(),
@@ -101,25 +128,70 @@ impl DistGitBackend {
             Ok(h) => h.clone(),
             Err(e) => return refuse(RejectStatus::Other("dist-git unreachable".into()), e.to_string()),
         };
+        let candidate = match self.gated(branch, src, &heads) {
+            Ok(candidate) => candidate,
+            Err((status, message)) => return refuse(status, message),
+        };
         let expected = opts.cas.iter().find(|c| c.dst == dst).map(|c| c.expected.clone());
         let request = SyncRequest {
             source: &self.source,
-            candidate: src,
+            candidate: &candidate,
             branch,
             force: spec.force || opts.force,
             dry_run: opts.dry_run,
             expected_source: if spec.force || opts.force { None } else { expected },
             bot: &self.settings.bot,
+            signer,
             lookaside: self.lookaside.as_ref(),
             push_options: &opts.push_options,
         };
         match sync::sync(&self.cache, &heads, &request) {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
             Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
+                if signer.is_none() && !dry_run {
+                    self.note_unsigned();
+                }
                 self.report_success(&Pushed { branch, commit, package: &package, dry_run }, &remote_lines, opts);
                 PushOutcome::Ok { dst, note: on_human_commits.then_some(OkNote::ForcedUpdate) }
             }
             Err(err) => refuse(reject_status(&err), err.to_string()),
+        }
+    }
+
+    /// The commit the trust gate lets through when `src` is pushed to `branch` (what waits,
+    /// and why, is said on stderr), or why nothing may be synced. `--force` does not bypass it.
+    /// A branch that is not auto-maintained is left to the sync to refuse.
+    fn gated(
+        &mut self,
+        branch: &str,
+        src: &str,
+        heads: &BTreeMap<String, ObjectId>,
+    ) -> Result<String, (RejectStatus, String)> {
+        let untrusted = |message: String| (RejectStatus::Other("untrusted".into()), message);
+        let state = state::read(&self.cache.repo, heads.get(branch).copied())
+            .map_err(|e| (RejectStatus::Other("dist-git unreadable".into()), e.to_string()))?;
+        if !state.opted_in {
+            return Ok(src.to_owned());
+        }
+        if self.source_repo.is_none() {
+            let repo = gix::discover(&self.source)
+                .map_err(|e| (RejectStatus::Other("source-git unreadable".into()), e.to_string()))?;
+            self.source_repo = Some(repo);
+        }
+        let Some(source) = &self.source_repo else { return Err(untrusted("source-git unreadable".into())) };
+        let spec = format!("{src}^{{commit}}");
+        let tip = source
+            .rev_parse_single(spec.as_str())
+            .map_err(|e| (RejectStatus::Other("no such commit".into()), format!("{src}: {e}")))?
+            .detach();
+        let gate = gate::gate(source, &self.cache.repo, &state, tip).map_err(|e| untrusted(e.to_string()))?;
+        let mut err = std::io::stderr().lock();
+        for line in self.notes.lines(&gate, branch) {
+            let _ = writeln!(err, "distgit: {line}");
+        }
+        match gate.candidate {
+            Some(candidate) => Ok(candidate.to_string()),
+            None => Err(untrusted(gate::refusal(&gate, branch))),
         }
     }
 
@@ -252,13 +324,25 @@ impl Backend for DistGitBackend {
     }
 
     fn push(&mut self, specs: &[PushSpec], opts: &Options) -> Vec<PushOutcome> {
+        let signer = match Signer::from_settings(&self.settings) {
+            Ok(signer) => signer,
+            Err(err) => {
+                let refuse = |s: &PushSpec| PushOutcome::Error {
+                    dst: s.dst.clone(),
+                    status: RejectStatus::Other("signing key unusable".into()),
+                    message: Some(err.to_string()),
+                };
+                return specs.iter().map(refuse).collect();
+            }
+        };
+        let signer = signer.as_ref();
         if opts.atomic && specs.len() > 1 {
             let dry = Options { dry_run: true, ..opts.clone() };
-            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry)).collect();
+            let trial: Vec<PushOutcome> = specs.iter().map(|s| self.push_one(s, &dry, signer)).collect();
             if trial.iter().any(|o| matches!(o, PushOutcome::Error { .. })) || opts.dry_run {
                 return trial;
             }
         }
-        specs.iter().map(|s| self.push_one(s, opts)).collect()
+        specs.iter().map(|s| self.push_one(s, opts, signer)).collect()
     }
 }

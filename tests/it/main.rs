@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary: real git, real rpmbuild, temp dirs.
 
 mod common;
+mod common_sig;
 mod compat_fixtures;
 mod compat_real;
 mod fake_upload_cgi;
@@ -14,7 +15,9 @@ mod remote_options;
 mod remote_push;
 mod remote_race;
 mod remote_refusals;
+mod remote_sign;
 mod remote_transports;
+mod remote_trust;
 mod render_cli;
 mod render_errors;
 mod render_format;
@@ -24,3 +27,8 @@ mod render_tarball;
 mod reverse;
 mod roundtrip_real;
 mod tracking;
+mod trust_candidate;
+mod trust_cli;
+mod trust_gpg;
+mod trust_policy;
+mod trust_verdicts;

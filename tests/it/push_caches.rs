@@ -129,6 +129,7 @@ fn pushing_the_synced_commit_again_renders_nothing() {
         dry_run: false,
         expected_source: None,
         bot: &bot,
+        signer: None,
         lookaside: &lookaside,
         push_options: &[],
     };

@@ -1,0 +1,184 @@
+//! `git distgit verify`: the signature verdict of each commit and the sync candidate.
+
+use crate::trust::{self, Policy, Verdict};
+use anyhow::{bail, Context};
+use gix::ObjectId;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Check commit signatures against the trust policy.
+///
+/// Prints one line per commit, newest first: the short id, the verdict and the subject,
+/// then why (and the fix) on the next line; then the sync candidate, the newest commit with
+/// a trusted signature. Only OpenPGP signatures by a key in `[trust] certificates` whose
+/// primary fingerprint is in `[trust] signers`, valid when the signature was made, are
+/// trusted; SSH and X.509 signatures are reported, not accepted.
+///
+/// Without REV-RANGE: the downstream commits of HEAD (first parents, down to the first
+/// commit without `.distro/`). `A..B`: the first-parent line from B down to, not including,
+/// A. One revision: that commit.
+///
+/// The policy is the `[trust]` table of `--policy FILE` (certificate paths relative to the
+/// file), else of `.distro/distgit.toml` in the newest commit checked (trust on first use:
+/// a commit's own policy only means something until dist-git has one).
+///
+/// Exit status: 0 when the newest commit checked has a trusted signature (or there is none
+/// to check), 1 when it has not, or on error.
+///
+/// Examples:
+///
+///   git distgit verify                       # downstream commits of HEAD
+///
+///   git distgit verify HEAD                  # only the tip (as the pre-push hook does)
+///
+///   git distgit verify v1.2..main --policy ~/fedora/foo/distgit.toml
+///
+///   git distgit verify --json | jq .candidate
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct VerifyArgs {
+    /// `A..B` or one revision; default: the downstream commits of HEAD.
+    #[arg(value_name = "REV-RANGE")]
+    pub range: Option<String>,
+    /// Read the `[trust]` table of this distgit.toml instead.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Print a machine-readable report (see docs/signatures.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A policy and where it came from, as the output names it.
+pub struct PolicySource {
+    pub policy: Policy,
+    /// E.g. `.distro/distgit.toml of 1234abcd5678 (trust on first use)` or a file path.
+    pub origin: String,
+}
+
+/// The JSON report (`--json`); field names are stable.
+#[derive(Debug, Serialize)]
+struct Report {
+    policy: PolicyReport,
+    commits: Vec<CommitReport>,
+    candidate: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct PolicyReport {
+    origin: String,
+    signers: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommitReport {
+    id: String,
+    subject: String,
+    #[serde(flatten)]
+    verdict: Verdict,
+    /// The one-line explanation, as the text output prints it.
+    message: String,
+}
+
+/// Runs `git distgit verify`.
+pub fn cmd_verify(dir: &Path, args: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let repo = gix::discover(dir).with_context(|| format!("{} is not in a git repository", dir.display()))?;
+    let (tip, commits) = select(&repo, args.range.as_deref())?;
+    let source = policy_for(&repo, tip, args.policy.as_deref())?;
+    let mut reports = Vec::with_capacity(commits.len());
+    for id in commits {
+        let verdict = trust::verify_commit(&repo, id, &source.policy)?;
+        let subject = trust::subject(&repo, id)?;
+        reports.push(CommitReport { id: id.to_string(), subject, message: verdict.to_string(), verdict });
+    }
+    let candidate = reports.iter().find(|r| r.verdict.is_trusted()).map(|r| r.id.clone());
+    let tip_trusted = reports.first().is_none_or(|r| r.verdict.is_trusted());
+    let policy = PolicyReport { origin: source.origin, signers: source.policy.signers().to_vec() };
+    let report = Report { policy, commits: reports, candidate };
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        write_text(&report, out)?;
+    }
+    Ok(if tip_trusted { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The commit the policy is read from and the commits to check, newest first.
+fn select(repo: &gix::Repository, range: Option<&str>) -> anyhow::Result<(ObjectId, Vec<ObjectId>)> {
+    match range {
+        None => {
+            let head = resolve(repo, "HEAD")?;
+            Ok((head, trust::downstream(repo, head, &[])?))
+        }
+        Some(range) => match range.split_once("..") {
+            Some((_, b)) if b.starts_with('.') => {
+                bail!("`{range}`: symmetric ranges (A...B) are not supported; use A..B")
+            }
+            Some((a, b)) => {
+                let base = resolve(repo, if a.is_empty() { "HEAD" } else { a })?;
+                let tip = resolve(repo, if b.is_empty() { "HEAD" } else { b })?;
+                Ok((tip, first_parents(repo, tip, base)?))
+            }
+            None => {
+                let id = resolve(repo, range)?;
+                Ok((id, vec![id]))
+            }
+        },
+    }
+}
+
+/// A revision peeled to a commit.
+fn resolve(repo: &gix::Repository, rev: &str) -> anyhow::Result<ObjectId> {
+    let id = repo.rev_parse_single(rev).with_context(|| format!("unknown revision `{rev}`"))?;
+    let commit = id.object()?.peel_to_commit().with_context(|| format!("`{rev}` is not a commit"))?;
+    Ok(commit.id)
+}
+
+/// First parents from `tip` down to, not including, `base` (at most [`trust::MAX_WALK`]).
+fn first_parents(repo: &gix::Repository, tip: ObjectId, base: ObjectId) -> anyhow::Result<Vec<ObjectId>> {
+    let mut ids = Vec::new();
+    let mut next = Some(tip);
+    while let Some(id) = next.filter(|id| *id != base && ids.len() < trust::MAX_WALK) {
+        ids.push(id);
+        let commit = repo.find_commit(id).with_context(|| format!("reading commit {id}"))?;
+        next = commit.parent_ids().next().map(|p| p.detach());
+    }
+    Ok(ids)
+}
+
+/// The policy for checking commits up to `tip`: `--policy FILE`, else the `[trust]` of
+/// `tip`'s `.distro/distgit.toml` (trust on first use). The place to add the dist-git
+/// branch's own policy, which wins over the source-git one.
+pub fn policy_for(repo: &gix::Repository, tip: ObjectId, file: Option<&Path>) -> anyhow::Result<PolicySource> {
+    if let Some(file) = file {
+        let Some(policy) = Policy::from_file(file)? else {
+            bail!("{} has no [trust] table; add `signers` and `certificates` (see docs/signatures.md)", file.display());
+        };
+        return Ok(PolicySource { policy, origin: file.display().to_string() });
+    }
+    let short = tip.to_hex_with_len(12);
+    match Policy::from_commit(repo, tip, ".distro")? {
+        Some(policy) => {
+            Ok(PolicySource { policy, origin: format!(".distro/distgit.toml of {short} (trust on first use)") })
+        }
+        None => bail!(
+            "no [trust] policy: .distro/distgit.toml of {short} has no [trust] table; add one (see docs/signatures.md) or pass --policy FILE"
+        ),
+    }
+}
+
+fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "policy: {}", report.policy.origin)?;
+    for commit in &report.commits {
+        let short = commit.id.get(..12).unwrap_or(&commit.id);
+        writeln!(out, "{short} {:<19} {}", commit.verdict.word(), commit.subject)?;
+        writeln!(out, "    {}", commit.message)?;
+    }
+    match &report.candidate {
+        Some(id) => writeln!(out, "candidate: {id}"),
+        None if report.commits.is_empty() => writeln!(out, "no commits to check"),
+        None => writeln!(out, "no candidate: no commit has a trusted signature"),
+    }
+}

@@ -1,0 +1,76 @@
+//! The sync candidate: the newest commit of a branch with a trusted signature, found by a
+//! first-parent walk from the tip, and the newer commits that wait.
+
+use super::{verify_commit, Policy, TrustError, Verdict};
+use gix::ObjectId;
+
+/// The walk gives up after this many commits.
+pub const MAX_WALK: usize = 10_000;
+
+/// A commit newer than the candidate, which is not synced, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub id: ObjectId,
+    /// The first line of the commit message.
+    pub subject: String,
+    pub verdict: Verdict,
+}
+
+/// The outcome of [`candidate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The newest commit with a trusted signature; `None` when the walk found none.
+    pub commit: Option<ObjectId>,
+    /// The commits newer than the candidate (all walked commits when there is none), newest first.
+    pub waiting: Vec<Waiting>,
+}
+
+/// Walks first-parent from `tip`, newest first, and returns the first commit with a trusted
+/// signature. The walk stops (exclusive) at any commit of `stop` (the last synced one), at
+/// the first commit whose tree has no `.distro/` (upstream history), or after [`MAX_WALK`]
+/// commits.
+pub fn candidate(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    stop: &[ObjectId],
+    policy: &Policy,
+) -> Result<Candidate, TrustError> {
+    let mut waiting = Vec::new();
+    for id in downstream(repo, tip, stop)? {
+        let verdict = verify_commit(repo, id, policy)?;
+        if verdict.is_trusted() {
+            return Ok(Candidate { commit: Some(id), waiting });
+        }
+        waiting.push(Waiting { id, subject: subject(repo, id)?, verdict });
+    }
+    Ok(Candidate { commit: None, waiting })
+}
+
+/// The commits [`candidate`] would look at, newest first: first parents from `tip`, stopping
+/// (exclusive) at `stop`, at a commit without `.distro/` or after [`MAX_WALK`] commits.
+pub fn downstream(repo: &gix::Repository, tip: ObjectId, stop: &[ObjectId]) -> Result<Vec<ObjectId>, TrustError> {
+    let mut ids = Vec::new();
+    let mut next = Some(tip);
+    while let Some(id) = next {
+        if stop.contains(&id) || ids.len() >= MAX_WALK {
+            break;
+        }
+        let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
+        let tree = commit.tree().map_err(TrustError::git(format!("reading the tree of {id}")))?;
+        let distro = tree.find_entry(".distro").is_some_and(|e| e.mode().is_tree());
+        if !distro {
+            break;
+        }
+        ids.push(id);
+        next = commit.parent_ids().next().map(|p| p.detach());
+    }
+    Ok(ids)
+}
+
+/// The first line of commit `id`'s message.
+pub fn subject(repo: &gix::Repository, id: ObjectId) -> Result<String, TrustError> {
+    let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
+    let message = commit.message_raw_sloppy();
+    let first = message.split(|b| *b == b'\n').next().unwrap_or_default();
+    Ok(String::from_utf8_lossy(first).trim_end().to_owned())
+}

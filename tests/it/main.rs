@@ -5,6 +5,8 @@ mod common_sig;
 mod compat_fixtures;
 mod compat_real;
 mod fake_upload_cgi;
+mod hooks_common;
+mod hooks_sync;
 mod http_cgi_server;
 mod lookaside_dir;
 mod lookaside_http;

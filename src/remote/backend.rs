@@ -9,6 +9,7 @@ use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
 use crate::distgit::meter::{MeterError, Metered};
 use crate::distgit::session::{run_build_command, Built};
+use crate::distgit::gate;
 use crate::distgit::settings::Settings;
 use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
 use crate::distgit::state;
@@ -33,6 +34,10 @@ pub struct DistGitBackend {
     /// The rate limit (`distgit.rateLimit`, only when set) and the pushes made; a bad value
     /// refuses every push.
     meter: Option<Result<Metered, MeterError>>,
+    /// The source-git repository, opened at the first push.
+    source_repo: Option<gix::Repository>,
+    /// What the trust gate told the user in this run.
+    notes: gate::Notes,
 }
 
 impl DistGitBackend {
@@ -55,6 +60,8 @@ impl DistGitBackend {
             fetcher: None,
             unsigned_noted: false,
             meter: None,
+            source_repo: None,
+            notes: gate::Notes::default(),
         })
     }
 
@@ -155,10 +162,14 @@ impl DistGitBackend {
         if let Some(why) = self.rate_limited(opts.dry_run) {
             return refuse(RejectStatus::Other("rate limit".into()), why);
         }
+        let candidate = match self.gated(branch, src, &heads) {
+            Ok(candidate) => candidate,
+            Err((status, message)) => return refuse(status, message),
+        };
         let expected = opts.cas.iter().find(|c| c.dst == dst).map(|c| c.expected.clone());
         let request = SyncRequest {
             source: &self.source,
-            candidate: src,
+            candidate: &candidate,
             branch,
             force: spec.force || opts.force,
             dry_run: opts.dry_run,
@@ -181,6 +192,43 @@ impl DistGitBackend {
                 PushOutcome::Ok { dst, note: on_human_commits.then_some(OkNote::ForcedUpdate) }
             }
             Err(err) => refuse(reject_status(&err), err.to_string()),
+        }
+    }
+
+    /// The commit the trust gate lets through when `src` is pushed to `branch` (what waits,
+    /// and why, is said on stderr), or why nothing may be synced. `--force` does not bypass it.
+    /// A branch that is not auto-maintained is left to the sync to refuse.
+    fn gated(
+        &mut self,
+        branch: &str,
+        src: &str,
+        heads: &BTreeMap<String, ObjectId>,
+    ) -> Result<String, (RejectStatus, String)> {
+        let untrusted = |message: String| (RejectStatus::Other("untrusted".into()), message);
+        let state = state::read(&self.cache.repo, heads.get(branch).copied())
+            .map_err(|e| (RejectStatus::Other("dist-git unreadable".into()), e.to_string()))?;
+        if !state.opted_in {
+            return Ok(src.to_owned());
+        }
+        if self.source_repo.is_none() {
+            let repo = gix::discover(&self.source)
+                .map_err(|e| (RejectStatus::Other("source-git unreadable".into()), e.to_string()))?;
+            self.source_repo = Some(repo);
+        }
+        let Some(source) = &self.source_repo else { return Err(untrusted("source-git unreadable".into())) };
+        let spec = format!("{src}^{{commit}}");
+        let tip = source
+            .rev_parse_single(spec.as_str())
+            .map_err(|e| (RejectStatus::Other("no such commit".into()), format!("{src}: {e}")))?
+            .detach();
+        let gate = gate::gate(source, &self.cache.repo, &state, tip).map_err(|e| untrusted(e.to_string()))?;
+        let mut err = std::io::stderr().lock();
+        for line in self.notes.lines(&gate, branch) {
+            let _ = writeln!(err, "distgit: {line}");
+        }
+        match gate.candidate {
+            Some(candidate) => Ok(candidate.to_string()),
+            None => Err(untrusted(gate::refusal(&gate, branch))),
         }
     }
 

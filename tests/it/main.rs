@@ -19,6 +19,7 @@ mod remote_race;
 mod remote_refusals;
 mod remote_sign;
 mod remote_transports;
+mod remote_trust;
 mod render_cli;
 mod render_errors;
 mod render_format;

@@ -7,9 +7,9 @@ use super::protocol::{
 };
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
+use crate::distgit::gate;
 use crate::distgit::meter::{MeterError, Metered};
 use crate::distgit::session::{run_build_command, Built};
-use crate::distgit::gate;
 use crate::distgit::settings::Settings;
 use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
 use crate::distgit::state;

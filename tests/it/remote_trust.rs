@@ -48,6 +48,9 @@ fn a_signed_commit_syncs_and_newer_unsigned_commits_wait() {
     let toml = bare_git(&dist, &repo, &["show", "rawhide:distgit.toml"]);
     assert!(toml.contains(&fingerprint(&alice)), "{toml}");
     assert!(bare_git(&dist, &repo, &["show", "rawhide:keys/0.asc"]).contains("BEGIN PGP PUBLIC KEY BLOCK"));
+    // The synced commit pushed again: up to date, not refused.
+    let stderr = push_ok(&repo, &["push", &url(&dist), "HEAD:rawhide"]);
+    assert!(stderr.contains("up to date") || stderr.contains("up-to-date"), "{stderr}");
 
     repo.write("README", "Hello project\n\nSigned change.\n");
     let signed = signed_commit(&repo, "Signed change", &alice);
@@ -138,4 +141,31 @@ fn every_sync_brings_the_candidates_distgit_toml_along() {
     repo.commit("Add distgit.toml");
     push_ok(&repo, &["push", &url(&dist), "HEAD:rawhide"]);
     assert_eq!(bare_git(&dist, &repo, &["show", "rawhide:distgit.toml"]), "# tuned in source-git");
+}
+
+#[test]
+fn an_unreadable_dist_git_policy_refuses_the_push() {
+    let (repo, dist, alice, _) = trusted_package();
+    // Someone removes the certificate in dist-git: the policy there cannot be read.
+    let clone = repo.path("dist-clone");
+    let run = |args: &[&str]| {
+        let out = hermetic("git", repo.home())
+            .args(["-c", "user.name=P", "-c", "user.email=p@example.org"])
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let clone_s = clone.to_str().expect("utf-8");
+    run(&["clone", "-q", "-b", "rawhide", dist.bare.to_str().expect("utf-8"), clone_s]);
+    run(&["-C", clone_s, "rm", "-q", "keys/0.asc"]);
+    run(&["-C", clone_s, "commit", "-q", "-m", "Drop the key"]);
+    run(&["-C", clone_s, "push", "-q", "origin", "rawhide"]);
+    let before = bare_git(&dist, &repo, &["rev-parse", "rawhide"]);
+    repo.write("README", "Hello project\n\nSigned change.\n");
+    signed_commit(&repo, "Signed change", &alice);
+    let stderr = push_fails(&repo, &["push", "--force", &url(&dist), "HEAD:rawhide"]);
+    assert!(stderr.contains("the trust policy of the dist-git branch"), "{stderr}");
+    assert!(stderr.contains("keys/0.asc"), "{stderr}");
+    assert_eq!(bare_git(&dist, &repo, &["rev-parse", "rawhide"]), before, "nothing written");
 }

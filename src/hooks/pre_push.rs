@@ -163,7 +163,9 @@ impl<'r> Checker<'r> {
         let cache_repo = cache.map_or(self.repo, |c| &c.repo);
         let gate =
             gate::gate(self.repo, cache_repo, &state, tip).map_err(|e| format!("refusing to push {branch}: {e}"))?;
-        for line in self.notes.lines(&gate, &dist_branch) {
+        // Where the policy came from; the refusal below names the untrusted tip itself.
+        let origin_only = gate::Gate { waiting: Vec::new(), ..gate.clone() };
+        for line in self.notes.lines(&origin_only, &dist_branch) {
             say(err, &line);
         }
         if let Some(newest) = gate.waiting.first() {

@@ -99,3 +99,66 @@ fn bad_config_values_are_reported_and_the_push_still_succeeds() {
     let head = m.repo.git(&["rev-parse", "HEAD"]);
     assert_eq!(git_at(m.repo.home(), &server.hosting, &["rev-parse", "main"]), head, "the push itself stands");
 }
+
+/// Accepts one HTTP request on 127.0.0.1, answers `204`, and returns the request.
+fn one_request() -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://hook:s3cret@127.0.0.1:{}/notify", listener.local_addr().expect("addr").port());
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(true).expect("nonblocking");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    assert!(std::time::Instant::now() < deadline, "no notification within 60 s");
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        };
+        stream.set_nonblocking(false).expect("blocking");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let length = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let mut stream = stream;
+        stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").expect("answer");
+        format!("{head}\r\n{}", String::from_utf8_lossy(&body))
+    });
+    (url, handle)
+}
+
+#[test]
+fn problems_are_posted_to_the_notify_url() {
+    let repo = hello_package();
+    let server = Server::new(repo.home());
+    let (url, request) = one_request();
+    server.config("distgit.notifyUrl", &url);
+    let stderr = push_ok(&repo, &[&server.url(), "HEAD:main"]);
+    assert!(!stderr.contains("s3cret") && !stderr.contains("warning: notify"), "{stderr}");
+    let request = request.join().expect("request");
+    assert!(request.starts_with("POST /notify "), "{request}");
+    assert!(request.to_ascii_lowercase().contains("content-type: application/json"), "{request}");
+    let body: serde_json::Value =
+        serde_json::from_str(request.split("\r\n\r\n").nth(1).expect("body")).expect("JSON body");
+    assert_eq!(body["event"], "no_policy");
+    assert_eq!(body["branch"], "main");
+    assert_eq!(body["dist_git_branch"], "rawhide");
+    assert_eq!(body["commit"], repo.git(&["rev-parse", "HEAD"]));
+    assert!(body["repository"].as_str().is_some_and(|r| r.ends_with("hosting.git")), "{body}");
+}

@@ -13,6 +13,7 @@
 //! * [`reverse`] — the reverse of the render: source-git commits from a dist-git commit.
 //! * [`output`] — writes a rendered tree to a directory or diffs it against one.
 //! * [`remote`] — the `git-remote-distgit` helper (gitremote-helpers(7)).
+//! * [`hooks`] — the `distgit-pre-push` and `distgit-post-receive` hooks and their installer.
 //! * [`cli`] — the `git distgit` command line; one file per subcommand.
 
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod config;
 pub mod digest;
 pub mod distgit;
 pub mod git;
+pub mod hooks;
 pub mod lookaside;
 pub mod meta;
 pub mod output;

@@ -2,6 +2,7 @@
 //! become messages and exit codes.
 
 mod completions;
+mod install_hooks;
 mod render;
 mod verify;
 
@@ -31,6 +32,7 @@ pub enum Command {
     Render(render::RenderArgs),
     Completions(completions::CompletionsArgs),
     Verify(verify::VerifyArgs),
+    InstallHooks(install_hooks::InstallHooksArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -50,6 +52,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::cmd_render(&dir, &args, out),
         Command::Completions(args) => completions::cmd_completions(&args, out),
         Command::Verify(args) => verify::cmd_verify(&dir, &args, out),
+        Command::InstallHooks(args) => install_hooks::cmd_install_hooks(&dir, &args, out),
     }
 }
 

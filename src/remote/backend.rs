@@ -8,6 +8,8 @@ use super::protocol::{
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
 use crate::distgit::gate;
+use crate::distgit::meter::{MeterError, Metered};
+use crate::distgit::session::{run_build_command, Built};
 use crate::distgit::settings::Settings;
 use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
 use crate::distgit::state;
@@ -29,6 +31,9 @@ pub struct DistGitBackend {
     fetcher: Option<Fetcher>,
     /// The "commits are unsigned" note was printed.
     unsigned_noted: bool,
+    /// The rate limit (`distgit.rateLimit`, only when set) and the pushes made; a bad value
+    /// refuses every push.
+    meter: Option<Result<Metered, MeterError>>,
     /// The source-git repository, opened at the first push.
     source_repo: Option<gix::Repository>,
     /// What the trust gate told the user in this run.
@@ -54,9 +59,35 @@ impl DistGitBackend {
             heads: None,
             fetcher: None,
             unsigned_noted: false,
+            meter: None,
             source_repo: None,
             notes: gate::Notes::default(),
         })
+    }
+
+    /// Applies `metered` to the pushes of this run (see [`crate::distgit::meter`]).
+    pub fn with_meter(mut self, metered: Result<Metered, MeterError>) -> Self {
+        self.meter = Some(metered);
+        self
+    }
+
+    /// The rate limit refuses a push (checked before anything is rendered or uploaded).
+    fn rate_limited(&self, dry_run: bool) -> Option<String> {
+        match &self.meter {
+            _ if dry_run => None,
+            Some(Ok(metered)) => metered.check(std::time::SystemTime::now()).err().map(|e| e.to_string()),
+            Some(Err(e)) => Some(e.to_string()),
+            None => None,
+        }
+    }
+
+    /// Counts a push that moved dist-git; a failure to record is a warning.
+    fn record_push(&mut self, branch: &str) {
+        if let Some(Ok(metered)) = &mut self.meter {
+            if let Err(e) = metered.record(branch, std::time::SystemTime::now()) {
+                let _ = writeln!(std::io::stderr().lock(), "distgit: warning: {e}");
+            }
+        }
     }
 
     /// The dist-git branch heads, fetched once per run.
@@ -128,6 +159,9 @@ impl DistGitBackend {
             Ok(h) => h.clone(),
             Err(e) => return refuse(RejectStatus::Other("dist-git unreachable".into()), e.to_string()),
         };
+        if let Some(why) = self.rate_limited(opts.dry_run) {
+            return refuse(RejectStatus::Other("rate limit".into()), why);
+        }
         let candidate = match self.gated(branch, src, &heads) {
             Ok(candidate) => candidate,
             Err((status, message)) => return refuse(status, message),
@@ -148,6 +182,9 @@ impl DistGitBackend {
         match sync::sync(&self.cache, &heads, &request) {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
             Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
+                if !dry_run {
+                    self.record_push(branch);
+                }
                 if signer.is_none() && !dry_run {
                     self.note_unsigned();
                 }
@@ -207,7 +244,9 @@ impl DistGitBackend {
             let _ = writeln!(err, "distgit: {what} {short} to {} {}", self.address.url, pushed.branch);
         }
         if let (false, Some(command)) = (pushed.dry_run, &self.settings.build_command) {
-            run_build_command(command, &self.address.url, pushed);
+            let built =
+                Built { url: &self.address.url, package: pushed.package, branch: pushed.branch, commit: pushed.commit };
+            run_build_command(command, &built);
         }
     }
 }
@@ -262,30 +301,6 @@ struct Pushed<'a> {
     commit: ObjectId,
     package: &'a str,
     dry_run: bool,
-}
-
-/// Runs the configured build command; its failure is reported, never undoes the push.
-fn run_build_command(command: &str, url: &str, pushed: &Pushed<'_>) {
-    let status = std::process::Command::new("sh")
-        .args(["-c", command])
-        .env("DISTGIT_URL", url)
-        .env("DISTGIT_PACKAGE", pushed.package)
-        .env("DISTGIT_BRANCH", pushed.branch)
-        .env("DISTGIT_COMMIT", pushed.commit.to_string())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::inherit())
-        .stderr(std::process::Stdio::inherit())
-        .status();
-    let mut err = std::io::stderr().lock();
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => {
-            let _ = writeln!(err, "distgit: warning: build command `{command}` failed ({s}); the push stands");
-        }
-        Err(e) => {
-            let _ = writeln!(err, "distgit: warning: cannot run build command `{command}`: {e}; the push stands");
-        }
-    }
 }
 
 impl Backend for DistGitBackend {

@@ -44,9 +44,11 @@ fn serve(remote: &str, url: &str) -> anyhow::Result<()> {
     let source = repo.workdir().map(std::path::Path::to_path_buf).unwrap_or_else(|| repo.git_dir().to_path_buf());
     let settings = crate::distgit::settings::read(&repo);
     let address = crate::distgit::address::resolve(given, settings.url_template.as_deref())?;
-    let lookaside = crate::lookaside::open(&settings.lookaside, crate::lookaside::Secret::from_env())
-        .with_context(|| format!("lookaside `{}` (git config distgit.lookaside)", settings.lookaside))?;
+    let lookaside = crate::distgit::session::open_lookaside(&settings)?;
     let mut backend = backend::DistGitBackend::new(source, repo.common_dir(), address, settings, lookaside)?;
+    if crate::distgit::meter::Metered::is_configured(&repo) {
+        backend = backend.with_meter(crate::distgit::meter::Metered::open(&repo, None));
+    }
     let namespace = format!("refs/distgit/{}", namespace_component(remote));
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();

@@ -8,7 +8,7 @@ use super::protocol::{
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
 use crate::distgit::gate;
-use crate::distgit::meter::{MeterError, Metered};
+use crate::distgit::meter::{MeterError, Metered, Reservation};
 use crate::distgit::session::{run_build_command, Built};
 use crate::distgit::settings::Settings;
 use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
@@ -71,22 +71,22 @@ impl DistGitBackend {
         self
     }
 
-    /// The rate limit refuses a push (checked before anything is rendered or uploaded).
-    fn rate_limited(&self, dry_run: bool) -> Option<String> {
-        match &self.meter {
-            _ if dry_run => None,
-            Some(Ok(metered)) => metered.check(std::time::SystemTime::now()).err().map(|e| e.to_string()),
-            Some(Err(e)) => Some(e.to_string()),
-            None => None,
+    /// Reserves one push under the rate limit, before anything is rendered or uploaded (none
+    /// for a dry run or without a limit); `Err` is the refusal.
+    fn reserve_push(&mut self, dry_run: bool) -> Result<Option<Reservation>, String> {
+        match &mut self.meter {
+            _ if dry_run => Ok(None),
+            Some(Ok(metered)) => metered.reserve(std::time::SystemTime::now()).map(Some).map_err(|e| e.to_string()),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Ok(None),
         }
     }
 
     /// Counts a push that moved dist-git; a failure to record is a warning.
-    fn record_push(&mut self, branch: &str) {
-        if let Some(Ok(metered)) = &mut self.meter {
-            if let Err(e) = metered.record(branch, std::time::SystemTime::now()) {
-                let _ = writeln!(std::io::stderr().lock(), "distgit: warning: {e}");
-            }
+    fn record_push(reservation: Option<Reservation>, branch: &str) {
+        let Some(reservation) = reservation else { return };
+        if let Err(e) = reservation.commit(branch, std::time::SystemTime::now()) {
+            let _ = writeln!(std::io::stderr().lock(), "distgit: warning: {e}");
         }
     }
 
@@ -159,9 +159,10 @@ impl DistGitBackend {
             Ok(h) => h.clone(),
             Err(e) => return refuse(RejectStatus::Other("dist-git unreachable".into()), e.to_string()),
         };
-        if let Some(why) = self.rate_limited(opts.dry_run) {
-            return refuse(RejectStatus::Other("rate limit".into()), why);
-        }
+        let reservation = match self.reserve_push(opts.dry_run) {
+            Ok(reservation) => reservation,
+            Err(why) => return refuse(RejectStatus::Other("rate limit".into()), why),
+        };
         let candidate = match self.gated(branch, src, &heads) {
             Ok(candidate) => candidate,
             Err((status, message)) => return refuse(status, message),
@@ -183,7 +184,7 @@ impl DistGitBackend {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
             Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
                 if !dry_run {
-                    self.record_push(branch);
+                    Self::record_push(reservation, branch);
                 }
                 if signer.is_none() && !dry_run {
                     self.note_unsigned();

@@ -91,19 +91,59 @@ fn past_the_budget_the_push_returns_and_the_worker_finishes_in_the_background() 
 }
 
 #[test]
-fn overlapping_receives_end_at_the_newest_candidate() {
+fn overlapping_receives_are_serialized_and_dist_git_ends_at_the_newest_candidate() {
     let m = maintainer();
     let server = Server::new(m.repo.home());
+    push_ok(&m.repo, &[&server.url(), "HEAD:main"]);
+    let before = server.dist_head().expect("first sync");
     server.config("distgit.hookBudget", "0");
-    server.config("distgit.buildCommand", "sleep 2");
+    // A worker is syncing `main`: its lock is held (by this process, as LockFile holds it),
+    // while two signed pushes land; their workers wait on it.
+    let lock = server.hosting.join("distgit/locks/main.lock");
+    std::fs::create_dir_all(lock.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&lock, format!("{}\n", std::process::id())).expect("hold the lock");
+    signed_change(&m, 1);
     push_ok(&m.repo, &[&server.url(), "HEAD:main"]);
-    let newest = signed_change(&m, 1);
+    let b = signed_change(&m, 2);
     push_ok(&m.repo, &[&server.url(), "HEAD:main"]);
-    server.wait_until("two workers", |s| s.logs().len() == 2);
+    server.wait_until("both workers to start", |s| {
+        s.logs().iter().filter(|l| l.contains("# worker") && !l.contains(" finished at ")).count() == 2
+    });
+    assert_eq!(server.dist_head().as_deref(), Some(before.as_str()), "a worker did not wait for the lock");
+    std::fs::remove_file(&lock).expect("release the lock");
     server.wait_for_workers();
-    assert_eq!(server.synced_from().as_deref(), Some(newest.as_str()));
-    let logs = server.logs().join("\n");
-    assert!(!logs.contains("stale") && !logs.contains("refused"), "{logs}");
+
+    assert_eq!(server.synced_from().as_deref(), Some(b.as_str()));
+    let home = m.repo.home();
+    let new = git_at(home, &server.dist, &["rev-list", "--count", &format!("{before}..rawhide")]);
+    assert_eq!(new, "1", "exactly one new bot commit");
+    let logs = server.logs();
+    let (pushed, up_to_date) = (
+        logs.iter().filter(|l| l.contains("distgit: main: pushed ")).count(),
+        logs.iter().filter(|l| l.contains(&format!("is up to date with {}", &b[..12]))).count(),
+    );
+    assert_eq!((pushed, up_to_date), (2, 1), "first sync, then one worker pushed B and one found it up to date");
+    let all = logs.join("\n");
+    for word in ["stale", "rejected", "refused", "warning", "rate limit"] {
+        assert!(!all.contains(word), "{word}: {all}");
+    }
+}
+
+#[test]
+fn the_helper_refuses_every_push_when_the_rate_limit_is_bad() {
+    let m = maintainer();
+    let dist = dist_git(&m.repo);
+    m.repo.git(&["config", "distgit.rateLimit", "30/fortnight"]);
+    let out = git_with_helper(&m.repo, &["push", &url(&dist), "HEAD:rawhide", "HEAD:f41"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let why = "git config distgit.rateLimit = `30/fortnight`: unknown window; expected `N/hour`, `N/day`";
+    for branch in ["rawhide", "f41"] {
+        assert!(stderr.contains(&format!("! [remote rejected] HEAD -> {branch} (rate limit)")), "{stderr}");
+    }
+    assert_eq!(stderr.matches(why).count(), 2, "{stderr}");
+    assert!(git_at(m.repo.home(), &dist.bare, &["for-each-ref"]).is_empty(), "nothing pushed");
+    assert!(files_in_lookaside(&dist.lookaside).is_empty(), "nothing uploaded");
 }
 
 #[test]

@@ -125,7 +125,14 @@ impl Cache {
         Some(DistGitError::Git { what: format!("listing the branches of {}", self.shown_url()), message })
     }
 
-    /// The head of `branch` as last fetched.
+    /// Records that dist-git `branch` is now at `id` (after our own push), so the cached state
+    /// is as of the last push or fetch; best effort (the next fetch corrects it).
+    pub fn note_pushed(&self, branch: &str, id: ObjectId) {
+        let name = format!("{REMOTE_NAMESPACE}{branch}");
+        let _ = self.repo.reference(name.as_str(), id, gix::refs::transaction::PreviousValue::Any, "distgit: pushed");
+    }
+
+    /// The head of `branch` as last fetched (or pushed by us).
     pub fn fetched_head(&self, branch: &str) -> Option<ObjectId> {
         let name = format!("{REMOTE_NAMESPACE}{branch}");
         self.repo.find_reference(name.as_str()).ok().and_then(|r| r.try_id().map(|id| id.detach()))

@@ -5,6 +5,7 @@
 use crate::common::*;
 use crate::common_sig::*;
 use crate::hooks_common::*;
+use crate::remote_push::{bare_git, dist_git, git_with_helper, url};
 use std::path::{Path, PathBuf};
 
 /// A bare repository to push to (no hooks), under `home`.
@@ -80,6 +81,115 @@ fn pre_push_without_a_policy_only_renders_and_lets_tags_and_deletions_pass() {
     push_ok(&repo, &[&remote, ":topic"]);
     repo.git(&["tag", "-a", "-m", "x", "v9"]);
     push_ok(&repo, &[&remote, "v9"]);
+}
+
+/// `git push` with `git-remote-distgit` on PATH; returns (success, stderr).
+fn push_with_helper(repo: &Repo, args: &[&str]) -> (bool, String) {
+    let mut full = vec!["push"];
+    full.extend_from_slice(args);
+    let out = git_with_helper(repo, &full);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.success(), stderr)
+}
+
+/// Bob (a new key) commits, signed, a `[trust]` that adds his own key to Alice's.
+fn bob_trusts_himself(m: &Maintainer) -> String {
+    let bob = make_key("Bob <bob@example.org>");
+    write_trust(&m.repo, &[&m.key, &bob], &[&m.key, &bob]);
+    signed_commit(&m.repo, "Trust Bob too", &bob)
+}
+
+#[test]
+fn pre_push_takes_the_policy_from_the_cached_dist_git_branch() {
+    let m = maintainer();
+    let dist = dist_git(&m.repo);
+    // dist-git rawhide gets Alice's policy (trust on first use); the push leaves a cache.
+    let (ok, stderr) = push_with_helper(&m.repo, &[&url(&dist), "HEAD:rawhide"]);
+    assert!(ok, "{stderr}");
+    let dist_head = bare_git(&dist, &m.repo, &["rev-parse", "rawhide"]);
+    m.repo.git(&["config", "distgit.remote", dist.bare.to_str().expect("utf-8")]);
+    m.repo.git(&["config", "distgit.track", "main:rawhide"]);
+    let remote = plain_remote(m.repo.home());
+    install(&m.repo, &[]);
+
+    let selfish = bob_trusts_himself(&m);
+    let stderr = push_refused(&m.repo, &[&remote, "HEAD:main"]);
+    let expected =
+        format!("distgit: refusing to push main: its tip {} \"Trust Bob too\" is not trusted", &selfish[..12]);
+    assert!(stderr.contains(&expected), "{stderr}");
+    let policy = format!(
+        "distgit: policy used: the [trust] table of distgit.toml on dist-git rawhide (at {}, as of the last push or fetch)",
+        &dist_head[..12]
+    );
+    assert!(stderr.contains(&policy), "{stderr}");
+    assert!(!stderr.contains("trust on first use"), "{stderr}");
+
+    // Without the tracked dist-git the same commit passes on first use: the cache made the
+    // difference.
+    m.repo.git(&["config", "--unset", "distgit.remote"]);
+    m.repo.git(&["config", "--unset", "distgit.track"]);
+    let stderr = push_ok(&m.repo, &[&remote, "HEAD:main"]);
+    assert!(stderr.contains("distgit: trust on first use"), "{stderr}");
+}
+
+#[test]
+fn pre_push_to_a_distgit_remote_checks_the_pushed_dist_git_branch() {
+    let m = maintainer();
+    let dist = dist_git(&m.repo);
+    let address = dist.bare.to_str().expect("utf-8");
+    // Tracking says `main` → `f41`; pushing to a `distgit::` remote, the remote ref counts.
+    m.repo.git(&["config", "distgit.remote", address]);
+    m.repo.git(&["config", "distgit.track", "main:f41"]);
+    m.repo.git(&["remote", "add", "fedora", &url(&dist)]);
+    // A hook already there records what git gives pre-push; ours chains it.
+    let seen = m.repo.path("pre-push-args");
+    let hook = m.repo.dir.join(".git/hooks/pre-push");
+    write_executable(&hook, &format!("#!/bin/sh\necho \"$1 $2\" >> '{}'\n", seen.display()));
+    install(&m.repo, &[]);
+
+    let tip = m.repo.git(&["rev-parse", "HEAD"]);
+    let (ok, stderr) = push_with_helper(&m.repo, &[&url(&dist), "HEAD:rawhide"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains(&format!("distgit: rawhide: {} renders hello 1.0", &tip[..12])), "{stderr}");
+    let branches = bare_git(&dist, &m.repo, &["for-each-ref", "--format=%(refname)"]);
+    assert_eq!(branches, "refs/heads/rawhide", "{stderr}");
+
+    m.repo.write("README", "Hello project\n\nUnsigned.\n");
+    let unsigned = m.repo.commit("Unsigned change");
+    let before = bare_git(&dist, &m.repo, &["rev-parse", "rawhide"]);
+    for target in [url(&dist), "fedora".to_owned()] {
+        let (ok, stderr) = push_with_helper(&m.repo, &[&target, "HEAD:rawhide"]);
+        assert!(!ok, "{stderr}");
+        let expected = format!(
+            "distgit: refusing to push rawhide: its tip {} \"Unsigned change\" is not trusted",
+            &unsigned[..12]
+        );
+        assert!(stderr.contains(&expected), "{target}: {stderr}");
+        assert!(stderr.contains("(`git push --no-verify` skips this check)"), "{stderr}");
+    }
+    assert_eq!(bare_git(&dist, &m.repo, &["rev-parse", "rawhide"]), before);
+
+    m.repo.write("README", "Hello project\n\nSigned.\n");
+    let signed = signed_commit(&m.repo, "Signed change", &m.key);
+    let (ok, stderr) = push_with_helper(&m.repo, &["fedora", "HEAD:rawhide"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains(&format!("distgit: rawhide: {} renders hello 1.0", &signed[..12])), "{stderr}");
+    let message = bare_git(&dist, &m.repo, &["log", "-1", "--format=%B", "rawhide"]);
+    assert!(message.contains(&format!("From-source-git-commit: {signed}")), "{message}");
+
+    // What git passes: `<remote> <url>`, the URL with its `distgit::` prefix, also for a
+    // named remote.
+    let direct = url(&dist);
+    let args = std::fs::read_to_string(&seen).expect("the chained hook ran");
+    let lines: Vec<&str> = args.lines().collect();
+    let expected = [
+        format!("{direct} {direct}"),
+        format!("{direct} {direct}"),
+        format!("fedora {direct}"),
+        format!("fedora {direct}"),
+    ];
+    assert_eq!(lines, expected, "{args}");
 }
 
 #[test]

@@ -386,6 +386,29 @@ dest = "LICENSE"
     }
 
     #[test]
+    fn trust_table() {
+        let text = "[trust]\nsigners = [\"0123 4567 89ab cdef 0123  4567 89AB CDEF 0123 4567\"]\ncertificates = [\"keys/a.asc\"]";
+        let trust = load(text).unwrap().trust.unwrap();
+        assert_eq!(trust.signers, ["0123456789ABCDEF0123456789ABCDEF01234567"]);
+        assert_eq!(trust.certificates, ["keys/a.asc"]);
+        assert_eq!(load("[trust]").unwrap().trust, Some(TrustConfig::default()));
+        assert_eq!(load("").unwrap().trust, None);
+    }
+
+    #[test]
+    fn bad_trust_values_name_the_key() {
+        let e = error("[trust]\nsigners = [\"0123456789ABCDEF0123456789ABCDEF0123456G\"]");
+        assert!(
+            e.contains("`trust.signers` = \"0123456789ABCDEF0123456789ABCDEF0123456G\": not a primary-key fingerprint"),
+            "{e}"
+        );
+        let e = error("[trust]\ncertificates = [\"/etc/key.asc\"]");
+        assert!(e.contains("`trust.certificates` = \"/etc/key.asc\": absolute path; accepted: a path relative to the directory of distgit.toml"), "{e}");
+        let e = error("[trust]\nsigners = \"ABCD\"");
+        assert!(e.contains("`trust.signers`: invalid type"), "{e}");
+    }
+
+    #[test]
     fn tag_pattern_may_be_a_single_string() {
         let config = load("[upstream]\ntag_pattern = \"v*\"").unwrap();
         assert_eq!(config.upstream.tag_patterns, ["v*"]);
@@ -412,6 +435,7 @@ dest = "LICENSE"
             ("[patches]\nbogus = 1", "patches.bogus"),
             ("[spec]\nbogus = 1", "spec.bogus"),
             ("[[sync]]\nsrc = \"a\"\ndest = \"b\"\nbogus = 1", "sync[0].bogus"),
+            ("[trust]\nbogus = 1", "trust.bogus"),
             ("[bogus]\nx = 1", "bogus"),
         ];
         for (text, key) in cases {

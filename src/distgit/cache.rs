@@ -125,16 +125,14 @@ impl Cache {
         Some(DistGitError::Git { what: format!("listing the branches of {}", self.shown_url()), message })
     }
 
-    /// Records `id` as the head of `branch` after a successful push, as a fetch would have,
-    /// so that the cache shows dist-git as this run left it (`git distgit status` reads it).
-    pub fn record_head(&self, branch: &str, id: ObjectId) -> Result<(), DistGitError> {
+    /// Records that dist-git `branch` is now at `id` (after our own push), so the cached state
+    /// is as of the last push or fetch; best effort (the next fetch corrects it).
+    pub fn note_pushed(&self, branch: &str, id: ObjectId) {
         let name = format!("{REMOTE_NAMESPACE}{branch}");
-        let previous = gix::refs::transaction::PreviousValue::Any;
-        self.repo.reference(name.as_str(), id, previous, "push").map_err(git_err(format!("recording {name}")))?;
-        Ok(())
+        let _ = self.repo.reference(name.as_str(), id, gix::refs::transaction::PreviousValue::Any, "distgit: pushed");
     }
 
-    /// The head of `branch` as last fetched (or pushed).
+    /// The head of `branch` as last fetched (or pushed by us).
     pub fn fetched_head(&self, branch: &str) -> Option<ObjectId> {
         let name = format!("{REMOTE_NAMESPACE}{branch}");
         self.repo.find_reference(name.as_str()).ok().and_then(|r| r.try_id().map(|id| id.detach()))

@@ -7,8 +7,12 @@
 //! branch of each push in the last [`RETENTION_SECS`]), rewritten atomically (temporary file +
 //! rename) under a lock file, so the count survives restarts and concurrent hooks.
 //!
-//! Only real pushes that moved dist-git are recorded; the check comes before anything is
-//! rendered, uploaded or pushed.
+//! Checking and counting is one atomic step across concurrent syncs: before anything is
+//! rendered, uploaded or pushed, a sync takes a [`Reservation`] ([`Meter::reserve`]) under the
+//! state's lock, which counts as a push until it is committed (a real push moved dist-git) or
+//! released (dropped: nothing was pushed). Two branches syncing at once with one push left:
+//! the second is refused while the first is pending. A pending reservation whose process is
+//! gone, or older than [`PENDING_STALE_SECS`], no longer counts.
 
 use super::lockfile::{LockError, LockFile};
 use serde::{Deserialize, Serialize};
@@ -23,6 +27,8 @@ pub const HOOK_DEFAULT: &str = "30/hour";
 pub const RETENTION_SECS: u64 = 31 * 86_400;
 /// The state file, below `<common dir>/distgit/`.
 pub const STATE_FILE: &str = "meter.json";
+/// A pending reservation older than this no longer counts (its sync is assumed dead).
+pub const PENDING_STALE_SECS: u64 = 6 * 3600;
 
 /// A rate limit: at most `max` dist-git pushes in any `window_secs` seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,17 +63,31 @@ pub enum MeterError {
 /// The limit is reached: nothing may be pushed until `next_allowed`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "rate limit reached: {used} dist-git pushes in the last {} ({CONFIG_KEY} = {limit}); \
+    "rate limit reached: {used} dist-git pushes in the last {}{} ({CONFIG_KEY} = {limit}); \
      next push allowed at {next_allowed}; nothing was written",
-    window_words(limit.window_secs)
+    window_words(limit.window_secs),
+    in_progress_words(*pending)
 )]
 pub struct RateLimited {
     /// The limit in force.
     pub limit: RateLimit,
-    /// Pushes in the current window.
+    /// Pushes in the current window, the pending ones included.
     pub used: u32,
+    /// Of `used`, the syncs still in progress (reserved, not yet pushed).
+    pub pending: u32,
     /// When the oldest push in the window leaves it (RFC 3339, UTC).
     pub next_allowed: String,
+}
+
+/// Why no push could be reserved.
+#[derive(Debug, thiserror::Error)]
+pub enum ReserveError {
+    /// The limit is reached.
+    #[error(transparent)]
+    Limited(#[from] RateLimited),
+    /// The state could not be read or written.
+    #[error(transparent)]
+    Meter(#[from] MeterError),
 }
 
 /// The meter as `git distgit status` shows it (JSON field names are stable).
@@ -170,6 +190,15 @@ impl Metered {
         self.meter.record(branch, now)
     }
 
+    /// Reserves one push under the limit in force (see [`Meter::reserve`]); without a limit
+    /// nothing is reserved and committing only records the push.
+    pub fn reserve(&mut self, now: SystemTime) -> Result<Reservation, ReserveError> {
+        match self.limit {
+            Some(limit) => self.meter.reserve(&limit, now),
+            None => Ok(Reservation { path: self.meter.path.clone(), token: None, done: false }),
+        }
+    }
+
     /// The state under the limit in force.
     pub fn state(&self, now: SystemTime) -> MeterState {
         self.meter.state(self.limit.as_ref(), now)
@@ -185,10 +214,86 @@ struct Push {
     branch: String,
 }
 
+/// A sync in progress that counts as a push (see [`Reservation`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Pending {
+    /// Names the reservation (process id, time, counter).
+    token: String,
+    /// The process holding it.
+    pid: u32,
+    /// Seconds since the Unix epoch.
+    at: u64,
+}
+
+impl Pending {
+    /// Its process is gone, or it is older than [`PENDING_STALE_SECS`] at `now`.
+    fn is_stale(&self, now: u64) -> bool {
+        let gone = Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{}", self.pid)).exists();
+        gone || self.at.saturating_add(PENDING_STALE_SECS) <= now
+    }
+}
+
 /// The state file's content.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct StateFile {
     pushes: Vec<Push>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pending: Vec<Pending>,
+}
+
+/// One push reserved under the limit: counts as a push until [`Reservation::commit`] (the
+/// push happened) or until dropped (nothing was pushed: the slot is freed).
+#[derive(Debug)]
+#[must_use = "dropping a reservation releases it"]
+pub struct Reservation {
+    path: PathBuf,
+    /// The pending entry in the state file; `None` when there is no limit.
+    token: Option<String>,
+    done: bool,
+}
+
+impl Reservation {
+    /// Turns the reservation into a recorded push of dist-git `branch` at `now`.
+    pub fn commit(mut self, branch: &str, now: SystemTime) -> Result<(), MeterError> {
+        self.done = true;
+        let token = self.token.take();
+        update_state(&self.path, |state| {
+            state.pending.retain(|p| Some(&p.token) != token.as_ref());
+            let at = seconds(now);
+            state.pushes.retain(|p| p.at.saturating_add(RETENTION_SECS) > at);
+            state.pushes.push(Push { at, branch: branch.to_owned() });
+        })
+        .map(drop)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(token) = self.token.take() {
+            let _ = update_state(&self.path, |state| state.pending.retain(|p| p.token != token));
+        }
+    }
+}
+
+/// Reads the state under its lock, changes it with `change` and writes it back; returns it.
+fn update_state(path: &Path, change: impl FnOnce(&mut StateFile)) -> Result<StateFile, MeterError> {
+    let lock = path.with_extension("lock");
+    let _held = LockFile::acquire(&lock, Duration::from_secs(30), Duration::from_secs(60))?;
+    let mut state = read_state(path)?;
+    change(&mut state);
+    write_state(path, &state)?;
+    Ok(state)
+}
+
+/// A token naming one reservation of this process.
+fn new_token(now: SystemTime) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}-{}.{nanos}-{n}", std::process::id(), seconds(now))
 }
 
 /// The pushes made from one repository.
@@ -212,27 +317,56 @@ impl Meter {
         &self.path
     }
 
-    /// Refuses when `limit` pushes were already made in the window ending at `now`.
+    /// Refuses when `limit` pushes were already made in the window ending at `now` (as last
+    /// read; pending reservations are not counted here, [`Meter::reserve`] counts them).
     pub fn check(&self, limit: &RateLimit, now: SystemTime) -> Result<(), RateLimited> {
+        self.check_with(limit, now, 0)
+    }
+
+    /// [`Meter::check`] with `pending` syncs in progress counted as pushes.
+    fn check_with(&self, limit: &RateLimit, now: SystemTime, pending: u32) -> Result<(), RateLimited> {
         let in_window = self.in_window(limit.window_secs, now);
-        let used = count(&in_window);
+        let used = count(&in_window).saturating_add(pending);
         if used < limit.max {
             return Ok(());
         }
         let oldest = in_window.iter().map(|p| p.at).min().unwrap_or_else(|| seconds(now));
-        Err(RateLimited { limit: *limit, used, next_allowed: rfc3339(oldest.saturating_add(limit.window_secs)) })
+        let next_allowed = rfc3339(oldest.saturating_add(limit.window_secs));
+        Err(RateLimited { limit: *limit, used, pending, next_allowed })
+    }
+
+    /// Checks `limit` and reserves one push, in one step under the state's lock: the pushes
+    /// in the window plus the reservations still pending (from any process) must be fewer than
+    /// the limit. The reservation counts until committed or dropped.
+    pub fn reserve(&mut self, limit: &RateLimit, now: SystemTime) -> Result<Reservation, ReserveError> {
+        let token = new_token(now);
+        let mut refused = None;
+        let path = self.path.clone();
+        let state = update_state(&path, |state| {
+            let at = seconds(now);
+            state.pending.retain(|p| !p.is_stale(at));
+            self.pushes = state.pushes.clone();
+            let pending = u32::try_from(state.pending.len()).unwrap_or(u32::MAX);
+            match self.check_with(limit, now, pending) {
+                Ok(()) => state.pending.push(Pending { token: token.clone(), pid: std::process::id(), at }),
+                Err(e) => refused = Some(e),
+            }
+        })?;
+        self.pushes = state.pushes;
+        match refused {
+            Some(e) => Err(e.into()),
+            None => Ok(Reservation { path, token: Some(token), done: false }),
+        }
     }
 
     /// Records a push of `branch` at `now` (re-reading the file under the lock, so concurrent
     /// recorders add up) and forgets pushes older than [`RETENTION_SECS`].
     pub fn record(&mut self, branch: &str, now: SystemTime) -> Result<(), MeterError> {
-        let lock = self.path.with_extension("lock");
-        let _held = LockFile::acquire(&lock, Duration::from_secs(30), Duration::from_secs(60))?;
-        let mut state = read_state(&self.path)?;
         let at = seconds(now);
-        state.pushes.retain(|p| p.at.saturating_add(RETENTION_SECS) > at);
-        state.pushes.push(Push { at, branch: branch.to_owned() });
-        write_state(&self.path, &state)?;
+        let state = update_state(&self.path, |state| {
+            state.pushes.retain(|p| p.at.saturating_add(RETENTION_SECS) > at);
+            state.pushes.push(Push { at, branch: branch.to_owned() });
+        })?;
         self.pushes = state.pushes;
         Ok(())
     }
@@ -262,6 +396,15 @@ impl Meter {
 
 fn count(pushes: &[&Push]) -> u32 {
     u32::try_from(pushes.len()).unwrap_or(u32::MAX)
+}
+
+/// `, 2 of them in progress` (nothing when none are).
+fn in_progress_words(pending: u32) -> String {
+    if pending == 0 {
+        String::new()
+    } else {
+        format!(", {pending} of them in progress")
+    }
 }
 
 /// The human words for a window length (`hour`, `day`, `600 seconds`).
@@ -363,5 +506,40 @@ mod tests {
         std::fs::write(meter.path(), "{").unwrap();
         let err = Meter::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("meter.json") && err.contains("remove it"), "{err}");
+    }
+
+    #[test]
+    fn a_pending_reservation_counts_until_released_or_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let limit = RateLimit { max: 1, window_secs: 3600 };
+        let t0 = 1_795_219_200;
+        // Two syncs at once (two meters, as in two processes), one push left.
+        let mut first_meter = Meter::open(dir.path()).unwrap();
+        let mut second_meter = Meter::open(dir.path()).unwrap();
+        let first = first_meter.reserve(&limit, at(t0)).unwrap();
+        let refused = second_meter.reserve(&limit, at(t0 + 1)).unwrap_err();
+        assert!(matches!(&refused, ReserveError::Limited(r) if r.used == 1 && r.pending == 1), "{refused:?}");
+        assert!(refused.to_string().contains("1 dist-git pushes in the last hour, 1 of them in progress"), "{refused}");
+        // Nothing was pushed: released, the slot is free again.
+        drop(first);
+        let second = second_meter.reserve(&limit, at(t0 + 2)).unwrap();
+        // A real push: committed, it counts as a push and no longer as pending.
+        second.commit("f41", at(t0 + 3)).unwrap();
+        let refused = first_meter.reserve(&limit, at(t0 + 4)).unwrap_err();
+        assert!(matches!(&refused, ReserveError::Limited(r) if r.used == 1 && r.pending == 0), "{refused:?}");
+        let text = std::fs::read_to_string(first_meter.path()).unwrap();
+        assert!(!text.contains("pending"), "{text}");
+        first_meter.reserve(&limit, at(t0 + 3 + 3600)).unwrap().commit("rawhide", at(t0 + 3600 + 4)).unwrap();
+    }
+
+    #[test]
+    fn a_reservation_of_a_dead_process_no_longer_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let limit = RateLimit { max: 1, window_secs: 3600 };
+        let mut meter = Meter::open(dir.path()).unwrap();
+        let state = r#"{"pushes": [], "pending": [{"token": "x", "pid": 4194304999, "at": 1000}]}"#;
+        std::fs::create_dir_all(meter.path().parent().unwrap()).unwrap();
+        std::fs::write(meter.path(), state).unwrap();
+        meter.reserve(&limit, at(1001)).unwrap().commit("rawhide", at(1002)).unwrap();
     }
 }

@@ -51,6 +51,8 @@ pub enum PushError {
 
 /// Pushes `req.new` to `refs/heads/<branch>` of the cache's URL, only if the branch is still
 /// at `req.expected_old`.
+/// Once it is there, the cache's copy of the branch is moved too ([`Cache::note_pushed`]), so
+/// what the cache says is as of the last push or fetch.
 pub fn push(cache: &Cache, req: &PushRequest<'_>) -> Result<PushReport, PushError> {
     let target = format!("refs/heads/{}", req.branch);
     let lease =
@@ -71,20 +73,12 @@ pub fn push(cache: &Cache, req: &PushRequest<'_>) -> Result<PushReport, PushErro
     let remote_lines = remote_lines(&stderr);
     match parse_porcelain(&stdout, &target) {
         Some(status) => {
-            if !req.dry_run {
-                record(cache, req, &status);
+            if !req.dry_run && matches!(status, RefStatus::Updated | RefStatus::UpToDate) {
+                cache.note_pushed(req.branch, req.new);
             }
             Ok(PushReport { status, remote_lines })
         }
         None => Err(PushError::Failed { url: cache.shown_url(), stderr: stderr.trim().to_owned() }),
-    }
-}
-
-/// Keeps the pushed head in the cache (a failure only leaves the cache as the last fetch
-/// left it, which `git distgit status --fetch` corrects: not worth failing a done push).
-fn record(cache: &Cache, req: &PushRequest<'_>, status: &RefStatus) {
-    if !matches!(status, RefStatus::Rejected { .. }) {
-        let _ = cache.record_head(req.branch, req.new);
     }
 }
 

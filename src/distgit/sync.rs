@@ -277,20 +277,25 @@ impl Drop for PatchDir {
     }
 }
 
-/// On a new branch, the opt-in file: source-git's `.distro/distgit.toml`, or a stub.
+/// The dist-git `distgit.toml`: the candidate's `.distro/distgit.toml` whenever it has one (so
+/// a changed `[trust]` takes effect once a trusted commit carries it); on a new branch without
+/// one, a stub that opts the branch in. Nothing when the render itself wrote the file.
 fn opt_in_file(
     source: &gix::Repository,
     state: &BranchState,
     tree: &DistGitTree,
     req: &SyncRequest<'_>,
 ) -> Result<BTreeMap<String, Vec<u8>>, SyncError> {
-    if state.head.is_some() || tree.files.contains_key(OPT_IN_FILE) {
+    if tree.files.contains_key(OPT_IN_FILE) {
         return Ok(BTreeMap::new());
     }
-    let from_source = read_source_file(source, req.candidate, DISTGIT_TOML);
-    let bytes = from_source.unwrap_or_else(|| {
-        b"# This branch is maintained by git-distgit from source-git; delete this file to opt out.\n".to_vec()
-    });
+    let bytes = match read_source_file(source, req.candidate, DISTGIT_TOML) {
+        Some(bytes) => bytes,
+        None if state.head.is_none() => {
+            b"# This branch is maintained by git-distgit from source-git; delete this file to opt out.\n".to_vec()
+        }
+        None => return Ok(BTreeMap::new()),
+    };
     Ok(BTreeMap::from([(OPT_IN_FILE.to_owned(), bytes)]))
 }
 

@@ -6,7 +6,8 @@
 //! has `.distro/`) it
 //!
 //! 1. checks the tip's signature through the trust gate ([`crate::distgit::gate`]): against
-//!    the dist-git branch's policy as last fetched into the dist-git cache when there is one,
+//!    the dist-git branch's policy as of the last push or fetch into the dist-git cache when
+//!    there is one (the refusal names the policy used),
 //!    else the tip's own `.distro/distgit.toml` (first use); no policy anywhere → signatures
 //!    are not checked (said once);
 //! 2. dry-renders it (`source::load` + `render::render`, nothing written), so a broken spec
@@ -19,7 +20,7 @@
 use super::{has_distro, open_hook_repo, say, short};
 use crate::distgit::address;
 use crate::distgit::cache::{self, Cache};
-use crate::distgit::gate::{self, Notes};
+use crate::distgit::gate::{self, Notes, PolicyOrigin};
 use crate::distgit::settings;
 use crate::distgit::state::{self, BranchState};
 use crate::distgit::tracking::{self, Tracking, TrackingError, DISTGIT_SCHEME};
@@ -163,18 +164,21 @@ impl<'r> Checker<'r> {
         let cache_repo = cache.map_or(self.repo, |c| &c.repo);
         let gate =
             gate::gate(self.repo, cache_repo, &state, tip).map_err(|e| format!("refusing to push {branch}: {e}"))?;
-        for line in self.notes.lines(&gate, &dist_branch) {
+        // Where the policy came from; the refusal below names the untrusted tip itself.
+        let origin_only = gate::Gate { waiting: Vec::new(), ..gate.clone() };
+        for line in self.notes.lines(&origin_only, &dist_branch) {
             say(err, &line);
         }
         if let Some(newest) = gate.waiting.first() {
             return Err(format!(
-                "refusing to push {branch}: its tip {} \"{}\" is not trusted: {}\n\
+                "refusing to push {branch}: its tip {} \"{}\" is not trusted: {}\n{}\n\
                  fix: sign it (`git commit -S --amend`, or `git rebase --exec 'git commit -S --amend --no-edit'` \
                  for several commits), or have the signer's key added to the [trust] policy \
                  (`signers` and `certificates` in distgit.toml)",
                 short(&newest.id),
                 newest.subject,
-                newest.verdict
+                newest.verdict,
+                policy_used(gate.origin, &dist_branch)
             ));
         }
         self.dry_render(branch, tip, err)
@@ -200,6 +204,22 @@ impl<'r> Checker<'r> {
             &format!("{branch}: {} renders {} {} ({} patch(es))", short(&tip), s.package, s.version, s.patches.len()),
         );
         Ok(())
+    }
+}
+
+/// Which policy judged the tip, for the refusal.
+fn policy_used(origin: PolicyOrigin, dist_branch: &str) -> String {
+    match origin {
+        PolicyOrigin::DistGit { commit } => format!(
+            "policy used: the [trust] table of distgit.toml on dist-git {dist_branch} (at {}, as of the last push \
+             or fetch); a [trust] change in .distro/ counts only once a commit trusted by it carries the change",
+            short(&commit)
+        ),
+        PolicyOrigin::FirstUse { commit } => format!(
+            "policy used: trust on first use (dist-git {dist_branch} has none yet): .distro/distgit.toml of {}",
+            short(&commit)
+        ),
+        PolicyOrigin::None => "policy used: none".to_owned(),
     }
 }
 

@@ -12,7 +12,7 @@ use super::notify::{Event, EventKind, Notifier};
 use super::{has_distro, say, short};
 use crate::distgit::gate::{self, Notes, PolicyOrigin};
 use crate::distgit::lockfile::LockFile;
-use crate::distgit::meter::{Metered, HOOK_DEFAULT};
+use crate::distgit::meter::{Metered, Reservation, ReserveError, HOOK_DEFAULT};
 use crate::distgit::session::{run_build_command, Built, Session};
 use crate::distgit::signing::UNSIGNED_NOTE;
 use crate::distgit::state;
@@ -110,17 +110,21 @@ impl Branch<'_> {
         }
         let mut metered =
             Metered::open(&repo, Some(HOOK_DEFAULT)).map_err(|e| Problem::new(EventKind::ConfigError, e))?;
-        metered.check(SystemTime::now()).map_err(|e| Problem::new(EventKind::RateLimited, e))?;
+        let reservation = metered.reserve(SystemTime::now()).map_err(|e| match e {
+            ReserveError::Limited(limited) => Problem::new(EventKind::RateLimited, limited),
+            ReserveError::Meter(e) => Problem::new(EventKind::Error, e),
+        })?;
         let session = Session::open(&repo, tracking.address).map_err(|e| Problem::new(EventKind::ConfigError, e))?;
-        self.sync_with(&repo, &session, &mut metered, tip, &dist_branch)
+        self.sync_with(&repo, &session, reservation, tip, &dist_branch)
     }
 
-    /// Gate, sync, count and build, with everything opened.
+    /// Gate, sync, count and build, with everything opened; `reservation` is committed when
+    /// dist-git moved, released otherwise.
     fn sync_with(
         &mut self,
         repo: &gix::Repository,
         session: &Session,
-        metered: &mut Metered,
+        reservation: Reservation,
         tip: ObjectId,
         dist_branch: &str,
     ) -> Result<(), Problem> {
@@ -145,7 +149,7 @@ impl Branch<'_> {
                 &format!("{}: dist-git {dist_branch} is up to date with {}", self.branch, short(&candidate)),
             ),
             Ok(SyncOutcome::Committed { commit, package, remote_lines, .. }) => {
-                if let Err(e) = metered.record(dist_branch, SystemTime::now()) {
+                if let Err(e) = reservation.commit(dist_branch, SystemTime::now()) {
                     say(self.err, &format!("warning: {e}"));
                 }
                 self.pushed(session, candidate, commit, &package, dist_branch, &remote_lines);

@@ -7,7 +7,8 @@ use super::protocol::{
 };
 use crate::distgit::address::Address;
 use crate::distgit::cache::Cache;
-use crate::distgit::meter::{MeterError, Metered};
+use crate::distgit::gate;
+use crate::distgit::meter::{MeterError, Metered, Reservation};
 use crate::distgit::session::{run_build_command, Built};
 use crate::distgit::settings::Settings;
 use crate::distgit::signing::{Signer, UNSIGNED_NOTE};
@@ -33,6 +34,10 @@ pub struct DistGitBackend {
     /// The rate limit (`distgit.rateLimit`, only when set) and the pushes made; a bad value
     /// refuses every push.
     meter: Option<Result<Metered, MeterError>>,
+    /// The source-git repository, opened at the first push.
+    source_repo: Option<gix::Repository>,
+    /// What the trust gate told the user in this run.
+    notes: gate::Notes,
 }
 
 impl DistGitBackend {
@@ -55,6 +60,8 @@ impl DistGitBackend {
             fetcher: None,
             unsigned_noted: false,
             meter: None,
+            source_repo: None,
+            notes: gate::Notes::default(),
         })
     }
 
@@ -64,22 +71,22 @@ impl DistGitBackend {
         self
     }
 
-    /// The rate limit refuses a push (checked before anything is rendered or uploaded).
-    fn rate_limited(&self, dry_run: bool) -> Option<String> {
-        match &self.meter {
-            _ if dry_run => None,
-            Some(Ok(metered)) => metered.check(std::time::SystemTime::now()).err().map(|e| e.to_string()),
-            Some(Err(e)) => Some(e.to_string()),
-            None => None,
+    /// Reserves one push under the rate limit, before anything is rendered or uploaded (none
+    /// for a dry run or without a limit); `Err` is the refusal.
+    fn reserve_push(&mut self, dry_run: bool) -> Result<Option<Reservation>, String> {
+        match &mut self.meter {
+            _ if dry_run => Ok(None),
+            Some(Ok(metered)) => metered.reserve(std::time::SystemTime::now()).map(Some).map_err(|e| e.to_string()),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Ok(None),
         }
     }
 
     /// Counts a push that moved dist-git; a failure to record is a warning.
-    fn record_push(&mut self, branch: &str) {
-        if let Some(Ok(metered)) = &mut self.meter {
-            if let Err(e) = metered.record(branch, std::time::SystemTime::now()) {
-                let _ = writeln!(std::io::stderr().lock(), "distgit: warning: {e}");
-            }
+    fn record_push(reservation: Option<Reservation>, branch: &str) {
+        let Some(reservation) = reservation else { return };
+        if let Err(e) = reservation.commit(branch, std::time::SystemTime::now()) {
+            let _ = writeln!(std::io::stderr().lock(), "distgit: warning: {e}");
         }
     }
 
@@ -152,13 +159,18 @@ impl DistGitBackend {
             Ok(h) => h.clone(),
             Err(e) => return refuse(RejectStatus::Other("dist-git unreachable".into()), e.to_string()),
         };
-        if let Some(why) = self.rate_limited(opts.dry_run) {
-            return refuse(RejectStatus::Other("rate limit".into()), why);
-        }
+        let reservation = match self.reserve_push(opts.dry_run) {
+            Ok(reservation) => reservation,
+            Err(why) => return refuse(RejectStatus::Other("rate limit".into()), why),
+        };
+        let candidate = match self.gated(branch, src, &heads) {
+            Ok(candidate) => candidate,
+            Err((status, message)) => return refuse(status, message),
+        };
         let expected = opts.cas.iter().find(|c| c.dst == dst).map(|c| c.expected.clone());
         let request = SyncRequest {
             source: &self.source,
-            candidate: src,
+            candidate: &candidate,
             branch,
             force: spec.force || opts.force,
             dry_run: opts.dry_run,
@@ -172,7 +184,7 @@ impl DistGitBackend {
             Ok(SyncOutcome::UpToDate) => PushOutcome::Ok { dst, note: Some(OkNote::UpToDate) },
             Ok(SyncOutcome::Committed { commit, package, dry_run, on_human_commits, remote_lines }) => {
                 if !dry_run {
-                    self.record_push(branch);
+                    Self::record_push(reservation, branch);
                 }
                 if signer.is_none() && !dry_run {
                     self.note_unsigned();
@@ -181,6 +193,43 @@ impl DistGitBackend {
                 PushOutcome::Ok { dst, note: on_human_commits.then_some(OkNote::ForcedUpdate) }
             }
             Err(err) => refuse(reject_status(&err), err.to_string()),
+        }
+    }
+
+    /// The commit the trust gate lets through when `src` is pushed to `branch` (what waits,
+    /// and why, is said on stderr), or why nothing may be synced. `--force` does not bypass it.
+    /// A branch that is not auto-maintained is left to the sync to refuse.
+    fn gated(
+        &mut self,
+        branch: &str,
+        src: &str,
+        heads: &BTreeMap<String, ObjectId>,
+    ) -> Result<String, (RejectStatus, String)> {
+        let untrusted = |message: String| (RejectStatus::Other("untrusted".into()), message);
+        let state = state::read(&self.cache.repo, heads.get(branch).copied())
+            .map_err(|e| (RejectStatus::Other("dist-git unreadable".into()), e.to_string()))?;
+        if !state.opted_in {
+            return Ok(src.to_owned());
+        }
+        if self.source_repo.is_none() {
+            let repo = gix::discover(&self.source)
+                .map_err(|e| (RejectStatus::Other("source-git unreadable".into()), e.to_string()))?;
+            self.source_repo = Some(repo);
+        }
+        let Some(source) = &self.source_repo else { return Err(untrusted("source-git unreadable".into())) };
+        let spec = format!("{src}^{{commit}}");
+        let tip = source
+            .rev_parse_single(spec.as_str())
+            .map_err(|e| (RejectStatus::Other("no such commit".into()), format!("{src}: {e}")))?
+            .detach();
+        let gate = gate::gate(source, &self.cache.repo, &state, tip).map_err(|e| untrusted(e.to_string()))?;
+        let mut err = std::io::stderr().lock();
+        for line in self.notes.lines(&gate, branch) {
+            let _ = writeln!(err, "distgit: {line}");
+        }
+        match gate.candidate {
+            Some(candidate) => Ok(candidate.to_string()),
+            None => Err(untrusted(gate::refusal(&gate, branch))),
         }
     }
 

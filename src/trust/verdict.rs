@@ -49,7 +49,7 @@ impl Verdict {
         matches!(self, Verdict::Trusted { .. })
     }
 
-    /// One word for tables: `trusted`, `unsigned`, `ssh`, …, the same as the JSON `verdict`.
+    /// One word for tables: `trusted`, `unsigned`, `ssh_signature`, …, the same as the JSON `verdict`.
     pub fn word(&self) -> &'static str {
         match self {
             Verdict::Trusted { .. } => "trusted",
@@ -104,5 +104,59 @@ impl fmt::Display for Verdict {
                 write!(f, "bad signature by {signer}: the commit does not match it (altered after signing?); {RESIGN}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Verdict> {
+        let s = || "ABCD".to_owned();
+        vec![
+            Verdict::Trusted { signer: s(), user_id: None },
+            Verdict::Unsigned,
+            Verdict::SshSignature,
+            Verdict::X509Signature,
+            Verdict::UnknownKey { issuer: s() },
+            Verdict::NotTrusted { signer: s() },
+            Verdict::Expired { signer: s() },
+            Verdict::Revoked { signer: s() },
+            Verdict::NotSigningCapable { key: s() },
+            Verdict::WeakAlgorithm { detail: s() },
+            Verdict::Malformed { detail: s() },
+            Verdict::BadSignature { signer: s() },
+        ]
+    }
+
+    #[test]
+    fn word_is_the_json_tag() {
+        for verdict in all() {
+            let json = serde_json::to_value(&verdict).unwrap();
+            assert_eq!(json["verdict"], verdict.word(), "{verdict:?}");
+        }
+    }
+
+    #[test]
+    fn only_trusted_is_trusted_and_every_refusal_says_a_fix() {
+        for verdict in all() {
+            let text = verdict.to_string();
+            assert!(!text.contains('\n'), "one line: {text}");
+            assert_eq!(verdict.is_trusted(), matches!(verdict, Verdict::Trusted { .. }));
+            if !verdict.is_trusted() {
+                assert!(text.contains("git commit -S --amend") || text.contains("-S --amend`"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_fields() {
+        let v = Verdict::Trusted { signer: "AB".into(), user_id: Some("A <a@x>".into()) };
+        assert_eq!(
+            serde_json::to_value(&v).unwrap(),
+            serde_json::json!({"verdict": "trusted", "signer": "AB", "user_id": "A <a@x>"})
+        );
+        assert_eq!(serde_json::to_value(Verdict::Unsigned).unwrap(), serde_json::json!({"verdict": "unsigned"}));
     }
 }

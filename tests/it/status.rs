@@ -304,3 +304,27 @@ fn patch_answers_are_kept_between_runs_and_a_bad_memo_is_ignored() {
     std::fs::write(&memo, "garbage\n\u{0}").expect("garbage");
     assert_eq!(status_json(&repo, &[])["downstream_patches"], 5);
 }
+
+#[test]
+fn rewritten_history_is_synced_elsewhere_and_no_opt_in_is_not_maintained() {
+    let (repo, dist) = tracked_package();
+    push_ok(&repo, &["push", "fedora", "main:rawhide"]);
+    repo.git(&["commit", "-q", "--amend", "-m", "Fix a CRLF file (reworded)"]);
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["sync"], "synced_elsewhere");
+    assert_eq!(status["waiting"].as_array().map(Vec::len), Some(7), "down to the first commit without .distro/");
+    human_commit(&repo, &dist, &[("gating.yaml", "--- !Policy\n")], "Add gating by hand");
+    run_git(&repo, &["-C", repo.path("human").to_str().unwrap(), "rm", "-q", "distgit.toml"]);
+    human_commit(&repo, &dist, &[], "Opt out");
+    assert_eq!(status_json(&repo, &["--fetch"])["sync"], "not_maintained");
+}
+
+#[test]
+fn detached_head_asks_for_a_branch() {
+    let (repo, _dist) = tracked_package();
+    repo.git(&["checkout", "-q", "--detach"]);
+    let out = repo.distgit(&["status"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("--branch NAME"), "{stderr}");
+    assert_eq!(status_json(&repo, &["--branch", "main"])["branch"], "main");
+}

@@ -228,6 +228,22 @@ fn unsigned_tip() {
     insta::assert_snapshot!("unsigned_tip_json", redact_ids(&json, &names));
     let human = repo.distgit_ok(&["status"]).replace(repo.home().to_str().expect("utf-8"), "[tmp]");
     insta::assert_snapshot!("unsigned_tip_human", redact_ids(&human, &names));
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.write("README", "Hello project\n\nSigned.\n");
+    let trusted = signed_commit(&repo, "Signed change", &alice);
+    repo.write("README", "Hello project\n\nUnsigned on top.\n");
+    let tip = repo.commit("Unsigned on top");
+    let status = status_json(&repo, &[]);
+    assert_eq!(status["trust"]["candidate"].as_str(), Some(trusted.as_str()));
+    let hint = status["hint"].as_str().unwrap();
+    assert!(
+        hint.starts_with(&format!(
+            "a push syncs {} (the newest trusted commit), not the tip {}",
+            &trusted[..12],
+            &tip[..12]
+        )),
+        "{hint}"
+    );
 }
 
 /// Names for ids: each `(id, name)` of `known`, then every other 40-hex id of `text` as

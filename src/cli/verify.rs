@@ -1,5 +1,10 @@
 //! `git distgit verify`: the signature verdict of each commit and the sync candidate.
 
+use crate::distgit::cache::Cache;
+use crate::distgit::credentials::redact_url;
+use crate::distgit::gate::{self, PolicyOrigin};
+use crate::distgit::state::{self, BranchState};
+use crate::distgit::tracking;
 use crate::trust::{self, Policy, Verdict};
 use anyhow::{bail, Context};
 use gix::ObjectId;
@@ -21,8 +26,10 @@ use std::process::ExitCode;
 /// A. One revision: that commit.
 ///
 /// The policy is the `[trust]` table of `--policy FILE` (certificate paths relative to the
-/// file), else of `.distro/distgit.toml` in the newest commit checked (trust on first use:
-/// a commit's own policy only means something until dist-git has one).
+/// file); else of the tracked dist-git branch's `distgit.toml` as the last push or fetch saw
+/// it (git config `distgit.remote`, `distgit.track`); else of `.distro/distgit.toml` in the
+/// newest commit checked (trust on first use: a commit's own policy only means something
+/// until dist-git has one).
 ///
 /// Exit status: 0 when the newest commit checked has a trusted signature (or there is none
 /// to check), 1 when it has not, or on error.
@@ -148,9 +155,9 @@ fn first_parents(repo: &gix::Repository, tip: ObjectId, base: ObjectId) -> anyho
     Ok(ids)
 }
 
-/// The policy for checking commits up to `tip`: `--policy FILE`, else the `[trust]` of
-/// `tip`'s `.distro/distgit.toml` (trust on first use). The place to add the dist-git
-/// branch's own policy, which wins over the source-git one.
+/// The policy for checking commits up to `tip`, in the order the sync uses: `--policy FILE`;
+/// else the `[trust]` of the tracked dist-git branch as the cache last saw it (after a push
+/// or fetch); else `tip`'s `.distro/distgit.toml` (trust on first use).
 pub fn policy_for(repo: &gix::Repository, tip: ObjectId, file: Option<&Path>) -> anyhow::Result<PolicySource> {
     if let Some(file) = file {
         let Some(policy) = Policy::from_file(file)? else {
@@ -158,15 +165,48 @@ pub fn policy_for(repo: &gix::Repository, tip: ObjectId, file: Option<&Path>) ->
         };
         return Ok(PolicySource { policy, origin: file.display().to_string() });
     }
+    let dist = tracked_dist_git(repo);
+    let empty = BranchState::default();
+    let (cache_repo, state) = match &dist {
+        Some(d) => (&d.cache.repo, &d.state),
+        None => (repo, &empty),
+    };
     let short = tip.to_hex_with_len(12);
-    match Policy::from_commit(repo, tip, ".distro")? {
-        Some(policy) => {
+    match gate::policy(repo, cache_repo, state, tip)? {
+        Some((policy, PolicyOrigin::DistGit { commit })) => {
+            let (url, branch) =
+                dist.as_ref().map(|d| (redact_url(&d.cache.url), d.branch.as_str())).unwrap_or_default();
+            let origin = format!(
+                "distgit.toml of dist-git {url} {branch} at {} (as of the last push or fetch)",
+                commit.to_hex_with_len(12)
+            );
+            Ok(PolicySource { policy, origin })
+        }
+        Some((policy, _)) => {
             Ok(PolicySource { policy, origin: format!(".distro/distgit.toml of {short} (trust on first use)") })
         }
         None => bail!(
-            "no [trust] policy: .distro/distgit.toml of {short} has no [trust] table; add one (see docs/signatures.md) or pass --policy FILE"
+            "no [trust] policy: neither the tracked dist-git branch nor .distro/distgit.toml of {short} has a \
+             [trust] table; add one (see docs/signatures.md) or pass --policy FILE"
         ),
     }
+}
+
+/// The tracked dist-git branch of the current branch, when a push or fetch cached it.
+struct TrackedDistGit {
+    cache: Cache,
+    branch: String,
+    state: BranchState,
+}
+
+fn tracked_dist_git(repo: &gix::Repository) -> Option<TrackedDistGit> {
+    let tracking = tracking::read(repo).ok()?;
+    let head = repo.head_name().ok()??;
+    let branch = tracking.dist_git_branch(head.as_bstr().to_string().strip_prefix("refs/heads/")?)?;
+    let cache = Cache::open_existing(repo.common_dir(), &tracking.address.url)?;
+    let state = state::read(&cache.repo, cache.fetched_head(&branch)).ok()?;
+    state.head?;
+    Some(TrackedDistGit { cache, branch, state })
 }
 
 fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {

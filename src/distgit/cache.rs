@@ -41,6 +41,14 @@ pub fn cache_dir(common_dir: &Path, url: &str) -> PathBuf {
 }
 
 impl Cache {
+    /// The cache for `url` when a push or fetch made one; never creates it.
+    pub fn open_existing(common_dir: &Path, url: &str) -> Option<Cache> {
+        if !cache_dir(common_dir, url).join("HEAD").is_file() {
+            return None;
+        }
+        Cache::open(common_dir, url).ok()
+    }
+
     /// Opens (creating if needed) the cache for `url`.
     pub fn open(common_dir: &Path, url: &str) -> Result<Cache, DistGitError> {
         let dir = cache_dir(common_dir, url);

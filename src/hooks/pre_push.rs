@@ -19,7 +19,7 @@
 
 use super::{has_distro, open_hook_repo, say, short};
 use crate::distgit::address;
-use crate::distgit::cache::{self, Cache};
+use crate::distgit::cache::Cache;
 use crate::distgit::gate::{self, Notes, PolicyOrigin};
 use crate::distgit::settings;
 use crate::distgit::state::{self, BranchState};
@@ -225,11 +225,7 @@ fn policy_used(origin: PolicyOrigin, dist_branch: &str) -> String {
 
 /// The dist-git cache for `url` when a push or fetch made one (never created here).
 fn existing_cache(repo: &gix::Repository, url: &str) -> Option<Cache> {
-    let dir = cache::cache_dir(repo.common_dir(), url);
-    if !dir.join("HEAD").is_file() {
-        return None;
-    }
-    Cache::open(repo.common_dir(), url).ok()
+    Cache::open_existing(repo.common_dir(), url)
 }
 
 #[cfg(test)]

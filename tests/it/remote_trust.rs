@@ -169,3 +169,30 @@ fn an_unreadable_dist_git_policy_refuses_the_push() {
     assert!(stderr.contains("keys/0.asc"), "{stderr}");
     assert_eq!(bare_git(&dist, &repo, &["rev-parse", "rawhide"]), before, "nothing written");
 }
+
+#[test]
+fn verify_judges_by_the_tracked_dist_git_policy_not_the_commits_own() {
+    let (repo, dist, alice, _) = trusted_package();
+    let mallory = make_key("Mallory <mallory@example.org>");
+    write_trust(&repo, &[&alice, &mallory], &[&alice, &mallory]);
+    let grab = signed_commit(&repo, "Trust Mallory too", &mallory);
+    // Untracked: only the commit's own .distro/distgit.toml is known (trust on first use).
+    let out = repo.distgit(&["verify", "HEAD"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("(trust on first use)"), "{stdout}");
+
+    repo.git(&["config", "distgit.remote", &url(&dist)]);
+    repo.git(&["config", "distgit.track", "main:rawhide"]);
+    let out = repo.distgit(&["verify", "HEAD"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("policy: distgit.toml of dist-git "), "{stdout}");
+    assert!(stdout.contains(" rawhide at "), "{stdout}");
+    assert!(stdout.contains(&format!("{} unknown_key", short(&grab))), "{stdout}");
+
+    // --policy reads the given file instead.
+    let file = repo.dir.join(".distro/distgit.toml");
+    let out = repo.distgit(&["verify", "HEAD", "--policy", file.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}

@@ -116,7 +116,10 @@ fn no_policy_is_an_error_saying_where_to_add_one() {
     let out = repo.distgit(&["verify"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("no [trust] policy: .distro/distgit.toml of "), "{err}");
+    assert!(
+        err.contains("no [trust] policy: neither the tracked dist-git branch nor .distro/distgit.toml of "),
+        "{err}"
+    );
     assert!(err.contains("pass --policy FILE"), "{err}");
 }
 

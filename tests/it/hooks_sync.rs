@@ -162,3 +162,38 @@ fn problems_are_posted_to_the_notify_url() {
     assert_eq!(body["commit"], repo.git(&["rev-parse", "HEAD"]));
     assert!(body["repository"].as_str().is_some_and(|r| r.ends_with("hosting.git")), "{body}");
 }
+
+#[test]
+fn dist_git_divergence_is_reported_to_the_pusher_and_the_notify_command() {
+    let m = maintainer();
+    let server = Server::new(m.repo.home());
+    let events = m.repo.path("events");
+    server.config("distgit.notifyCommand", &format!("{{ echo \"$DISTGIT_EVENT\"; cat; }} >> {}", events.display()));
+    push_ok(&m.repo, &[&server.url(), "HEAD:main"]);
+    assert!(server.dist_head().is_some());
+
+    // A person fixes something directly in dist-git.
+    let home = m.repo.home();
+    let checkout = home.join("dist-checkout");
+    git_in(
+        home,
+        &["clone", "-q", "-b", "rawhide", server.dist.to_str().expect("utf-8"), checkout.to_str().expect("utf-8")],
+    );
+    std::fs::write(checkout.join("hotfix.txt"), "fixed by hand\n").expect("write");
+    git_in(home, &["-C", checkout.to_str().expect("utf-8"), "add", "hotfix.txt"]);
+    let (name, email) = ("user.name=Pat Packager", "user.email=pat@example.org");
+    let dir = checkout.to_str().expect("utf-8");
+    git_in(home, &["-C", dir, "-c", name, "-c", email, "commit", "-q", "-m", "Hotfix in dist-git"]);
+    git_in(home, &["-C", checkout.to_str().expect("utf-8"), "push", "-q", "origin", "rawhide"]);
+    let human = server.dist_head();
+
+    m.repo.write("README", "Hello project\n\nSigned change.\n");
+    signed_commit(&m.repo, "A signed change", &m.key);
+    let stderr = push_ok(&m.repo, &[&server.url(), "HEAD:main"]);
+    assert!(stderr.contains("remote: distgit: ") && stderr.contains("has diverged"), "{stderr}");
+    assert!(stderr.contains("Hotfix in dist-git (Pat Packager"), "{stderr}");
+    assert_eq!(server.dist_head(), human, "the bot never writes over human commits");
+    let told = std::fs::read_to_string(&events).expect("the notify command ran");
+    assert!(told.starts_with("diverged\n"), "{told}");
+    assert!(told.contains("Hotfix in dist-git"), "{told}");
+}

@@ -34,6 +34,11 @@ fn human_commit(repo: &Repo, dist: &DistGit, files: &[(&str, &str)], message: &s
     for (path, content) in files {
         std::fs::write(work.join(path), content).expect("write");
     }
+    commit_and_push(repo, w, message);
+}
+
+/// Commits everything in the checkout `w` as a person (fixed date) and pushes `rawhide`.
+fn commit_and_push(repo: &Repo, w: &str, message: &str) {
     run_git(repo, &["-C", w, "add", "-A"]);
     let date = format!("@{} +0000", EPOCH + 86_400);
     let out = hermetic("git", repo.home())
@@ -98,16 +103,7 @@ fn human_commit_on_new_branch(repo: &Repo, dist: &DistGit) {
     run_git(repo, &["init", "-q", "-b", "rawhide", w]);
     run_git(repo, &["-C", w, "remote", "add", "origin", dist.bare.to_str().expect("utf-8")]);
     std::fs::write(work.join("distgit.toml"), "").expect("write");
-    run_git(repo, &["-C", w, "add", "-A"]);
-    let date = format!("@{} +0000", EPOCH + 86_400);
-    let out = hermetic("git", repo.home())
-        .args(["-C", w, "-c", "user.name=Hu Man", "-c", "user.email=hu@example.org", "commit", "-q", "-m", "Opt in"])
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_DATE", &date)
-        .output()
-        .expect("git commit");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    run_git(repo, &["-C", w, "push", "-q", "origin", "rawhide"]);
+    commit_and_push(repo, w, "Opt in");
 }
 
 #[test]

@@ -97,11 +97,17 @@ impl Cache {
             .connect(gix::remote::Direction::Fetch)
             .map_err(self.scrubbed(format!("connecting to {url}")))?
             .with_credentials(credentials::gix_authenticate(credentials.as_ref(), &log));
-        let prepare = connection.prepare_fetch(gix::progress::Discard, Default::default()).map_err(|e| {
+        // `HEAD` too (listed, not fetched into a ref): it names dist-git's default branch.
+        let head = gix::refspec::parse("HEAD".into(), gix::refspec::parse::Operation::Fetch)
+            .map_err(|e| DistGitError::Git { what: "dist-git refspec".into(), message: e.to_string() })?
+            .to_owned();
+        let options = gix::remote::ref_map::Options { extra_refspecs: vec![head], ..Default::default() };
+        let prepare = connection.prepare_fetch(gix::progress::Discard, options).map_err(|e| {
             self.auth_error(log.get(), credentials.as_ref())
                 .unwrap_or_else(|| self.scrubbed(format!("listing the branches of {url}"))(e))
         })?;
         let heads = advertised_heads(prepare.ref_map());
+        self.note_remote_head(prepare.ref_map(), &heads);
         prepare
             .receive(gix::progress::Discard, &AtomicBool::new(false))
             .map_err(self.scrubbed(format!("fetching from {url}")))?;
@@ -140,11 +146,52 @@ impl Cache {
         let _ = self.repo.reference(name.as_str(), id, gix::refs::transaction::PreviousValue::Any, "distgit: pushed");
     }
 
+    /// Remembers which branch dist-git's `HEAD` names (`refs/remotes/distgit/HEAD`, symbolic),
+    /// so a fetch without a refspec and `git clone` know the default branch. Best effort.
+    fn note_remote_head(&self, map: &gix::remote::fetch::RefMap, heads: &BTreeMap<String, ObjectId>) {
+        use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit};
+        let Some(branch) = advertised_head_branch(map).filter(|b| heads.contains_key(b)) else { return };
+        let Ok(target) = format!("{REMOTE_NAMESPACE}{branch}").try_into() else { return };
+        let Ok(name) = format!("{REMOTE_NAMESPACE}HEAD").try_into() else { return };
+        let edit = RefEdit {
+            change: Change::Update {
+                log: LogChange::default(),
+                expected: PreviousValue::Any,
+                new: gix::refs::Target::Symbolic(target),
+            },
+            name,
+            deref: false,
+        };
+        let _ = self.repo.edit_reference(edit);
+    }
+
+    /// The dist-git branch `HEAD` named at the last fetch, if known.
+    pub fn remote_head_branch(&self) -> Option<String> {
+        let name = format!("{REMOTE_NAMESPACE}HEAD");
+        let reference = self.repo.find_reference(name.as_str()).ok()?;
+        match reference.target() {
+            gix::refs::TargetRef::Symbolic(target) => {
+                target.as_bstr().to_string().strip_prefix(REMOTE_NAMESPACE).map(str::to_owned)
+            }
+            gix::refs::TargetRef::Object(_) => None,
+        }
+    }
+
     /// The head of `branch` as last fetched (or pushed by us).
     pub fn fetched_head(&self, branch: &str) -> Option<ObjectId> {
         let name = format!("{REMOTE_NAMESPACE}{branch}");
         self.repo.find_reference(name.as_str()).ok().and_then(|r| r.try_id().map(|id| id.detach()))
     }
+}
+
+/// The branch the dist-git repository's `HEAD` names, when it advertised one.
+fn advertised_head_branch(map: &gix::remote::fetch::RefMap) -> Option<String> {
+    map.remote_refs.iter().find_map(|r| match r {
+        gix::protocol::handshake::Ref::Symbolic { full_ref_name, target, .. } if full_ref_name == "HEAD" => {
+            target.to_string().strip_prefix("refs/heads/").map(str::to_owned)
+        }
+        _ => None,
+    })
 }
 
 /// `refs/heads/<name>` → id, from the remote's advertisement.

@@ -127,6 +127,14 @@ impl DistGitBackend {
                 Err(err) => return Err(HelperError::backend(err)),
             }
         }
+        // dist-git's default branch as `HEAD`, so `git clone` checks it out and a fetch
+        // without a refspec has something to fetch.
+        if let Some(branch) = self.cache.remote_head_branch() {
+            let target = format!("refs/heads/{branch}");
+            if out.iter().any(|r| r.name == target) {
+                out.push(RefEntry { value: RefValue::Symref(target), name: "HEAD".into() });
+            }
+        }
         Ok(out)
     }
 

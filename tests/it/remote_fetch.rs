@@ -223,3 +223,30 @@ fn a_commit_id_line_in_a_message_keeps_the_patch() {
     let summary = render_summary(&fresh, "FETCH_HEAD", &checkout);
     assert_eq!(summary["unchanged"], true, "{summary:#}");
 }
+
+#[test]
+fn clone_checks_out_dist_gits_default_branch_and_a_bare_fetch_takes_head() {
+    let source = hello_package();
+    let dist = dist_git(&source);
+    push_ok(&source, &["push", &url(&dist), "HEAD:rawhide"]);
+    push_ok(&source, &["push", &url(&dist), "HEAD:f42"]);
+    let upstream = source.dir.to_str().expect("utf-8").to_owned();
+    let target = source.path("cloned");
+    let target = target.to_str().expect("utf-8");
+    let clone = ["-c", "init.defaultBranch=main", "clone", "-q", "-c"];
+    let config = format!("distgit.upstream={upstream}");
+    fetch_ok(&source, &[&clone[..], &[config.as_str(), &url(&dist), target]].concat());
+    let in_clone = |args: &[&str]| source.git(&[&["-C", target][..], args].concat());
+    // dist-git's HEAD names rawhide: the clone is on it, at the reversed commit.
+    assert_eq!(in_clone(&["symbolic-ref", "HEAD"]), "refs/heads/rawhide");
+    assert_eq!(in_clone(&["symbolic-ref", "refs/remotes/origin/HEAD"]), "refs/remotes/origin/rawhide");
+    assert_eq!(tree_outside_distro(&source, "HEAD"), {
+        let listing = in_clone(&["ls-tree", "-r", "HEAD"]);
+        listing.lines().filter(|l| !l.contains("\t.distro/")).map(str::to_owned).collect::<Vec<_>>()
+    });
+
+    // A fetch without a refspec takes HEAD into FETCH_HEAD.
+    let fresh = upstream_only(&source);
+    fetch_ok(&fresh, &["fetch", &url(&dist)]);
+    assert_eq!(tree_outside_distro(&fresh, "FETCH_HEAD"), tree_outside_distro(&source, "HEAD"));
+}

@@ -1,7 +1,7 @@
 //! The sync candidate: the newest commit of a branch with a trusted signature, found by a
 //! first-parent walk from the tip, and the newer commits that wait.
 
-use super::{verify_commit, Policy, TrustError, Verdict};
+use super::{read_commit, verify_raw_commit, Policy, TrustError, Verdict};
 use gix::ObjectId;
 
 /// The walk gives up after this many commits.
@@ -37,11 +37,12 @@ pub fn candidate(
 ) -> Result<Candidate, TrustError> {
     let mut waiting = Vec::new();
     for id in downstream(repo, tip, stop)? {
-        let verdict = verify_commit(repo, id, policy)?;
+        let object = read_commit(repo, id)?;
+        let verdict = verify_raw_commit(&object.data, policy);
         if verdict.is_trusted() {
             return Ok(Candidate { commit: Some(id), waiting });
         }
-        waiting.push(Waiting { id, subject: subject(repo, id)?, verdict });
+        waiting.push(Waiting { id, subject: subject_of(&object.data), verdict });
     }
     Ok(Candidate { commit: None, waiting })
 }
@@ -70,7 +71,13 @@ pub fn downstream(repo: &gix::Repository, tip: ObjectId, stop: &[ObjectId]) -> R
 /// The first line of commit `id`'s message.
 pub fn subject(repo: &gix::Repository, id: ObjectId) -> Result<String, TrustError> {
     let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
-    let message = commit.message_raw_sloppy();
+    Ok(subject_of(&commit.data))
+}
+
+/// The first line of the message of a raw commit object (what follows the first blank line),
+/// without trailing whitespace.
+pub fn subject_of(raw_commit: &[u8]) -> String {
+    let message = raw_commit.windows(2).position(|w| w == b"\n\n").map_or(&[][..], |pos| &raw_commit[pos + 2..]);
     let first = message.split(|b| *b == b'\n').next().unwrap_or_default();
-    Ok(String::from_utf8_lossy(first).trim_end().to_owned())
+    String::from_utf8_lossy(first).trim_end().to_owned()
 }

@@ -23,6 +23,12 @@ static STANDARD: StandardPolicy<'static> = StandardPolicy::new();
 
 /// The verdict on the signature of commit `id`. Errors only when the object cannot be read.
 pub fn verify_commit(repo: &gix::Repository, id: gix::ObjectId, policy: &Policy) -> Result<Verdict, TrustError> {
+    let object = read_commit(repo, id)?;
+    Ok(verify_raw_commit(&object.data, policy))
+}
+
+/// The raw object of commit `id` (without the `commit <size>\0` prefix).
+pub fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<gix::Object<'_>, TrustError> {
     let object = repo
         .find_object(id)
         .map_err(|e| TrustError::Git { what: format!("reading commit {id}"), message: e.to_string() })?;
@@ -32,10 +38,15 @@ pub fn verify_commit(repo: &gix::Repository, id: gix::ObjectId, policy: &Policy)
             message: format!("a {}, not a commit", object.kind),
         });
     }
-    Ok(match signed_payload(&object.data) {
+    Ok(object)
+}
+
+/// The verdict on the signature of a raw commit object, as [`read_commit`] returns it.
+pub fn verify_raw_commit(raw_commit: &[u8], policy: &Policy) -> Verdict {
+    match signed_payload(raw_commit) {
         None => Verdict::Unsigned,
         Some((signature, payload)) => verify_signature(&signature, &payload, policy),
-    })
+    }
 }
 
 /// The verdict on a detached `signature` (as in a `gpgsig` header) over `payload`. With

@@ -7,6 +7,7 @@
 //! the newer commits that wait and why. See `docs/signatures.md`.
 
 mod candidate;
+mod dearmor;
 mod payload;
 mod policy;
 mod verdict;

@@ -6,11 +6,12 @@
 //! and signing-capable then, check the signature over the payload, and finally that the
 //! certificate is a listed signer. Each failure is its own [`Verdict`].
 
+use super::dearmor::dearmor_signature;
 use super::{signed_payload, Policy, TrustError, Verdict};
 use openpgp::cert::amalgamation::{ValidAmalgamation, ValidateAmalgamation};
 use openpgp::cert::prelude::{ErasedKeyAmalgamation, ValidErasedKeyAmalgamation};
 use openpgp::packet::{key, Signature};
-use openpgp::parse::Parse;
+use openpgp::parse::{Dearmor, PacketParserBuilder, PacketParserResult, Parse};
 use openpgp::policy::{HashAlgoSecurity, Policy as _, StandardPolicy};
 use openpgp::types::RevocationStatus;
 use openpgp::{Packet, PacketPile};
@@ -76,6 +77,9 @@ pub fn verify_signature(signature: &[u8], payload: &[u8], policy: &Policy) -> Ve
 
 /// The signature packets of an armored (or binary) detached signature.
 fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
+    if let Some(signatures) = dearmor_signature(bytes).and_then(|binary| parse_binary_signatures(&binary)) {
+        return Ok(signatures);
+    }
     let pile = PacketPile::from_bytes(bytes).map_err(|e| error_text(&e))?;
     let mut signatures = Vec::new();
     for packet in pile.into_children() {
@@ -86,6 +90,23 @@ fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
         }
     }
     Ok(signatures)
+}
+
+/// The fast path of [`parse_signatures`]: binary packets that are all good signature
+/// packets, parsed one after the other as [`PacketPile`] would. `None` for anything else
+/// (an error, another packet, no packet), which the slow path then reports in its words.
+fn parse_binary_signatures(binary: &[u8]) -> Option<Vec<Signature>> {
+    let mut next = PacketParserBuilder::from_bytes(binary).ok()?.dearmor(Dearmor::Disabled).build().ok()?;
+    let mut signatures = Vec::new();
+    while let PacketParserResult::Some(parser) = next {
+        let (packet, rest) = parser.next().ok()?;
+        let Packet::Signature(sig) = packet else {
+            return None;
+        };
+        signatures.push(sig);
+        next = rest;
+    }
+    (!signatures.is_empty()).then_some(signatures)
 }
 
 /// The verdict on one signature packet.

@@ -1,7 +1,7 @@
 //! The sync candidate: the newest commit of a branch with a trusted signature, found by a
 //! first-parent walk from the tip, and the newer commits that wait.
 
-use super::{verify_commit, Policy, TrustError, Verdict};
+use super::{verify_raw_commit, Policy, TrustError, Verdict};
 use gix::ObjectId;
 
 /// The walk gives up after this many commits.
@@ -36,12 +36,12 @@ pub fn candidate(
     policy: &Policy,
 ) -> Result<Candidate, TrustError> {
     let mut waiting = Vec::new();
-    for id in downstream(repo, tip, stop)? {
-        let verdict = verify_commit(repo, id, policy)?;
+    for (id, raw) in downstream_commits(repo, tip, stop)? {
+        let verdict = verify_raw_commit(&raw, policy);
         if verdict.is_trusted() {
             return Ok(Candidate { commit: Some(id), waiting });
         }
-        waiting.push(Waiting { id, subject: subject(repo, id)?, verdict });
+        waiting.push(Waiting { id, subject: subject_of(&raw), verdict });
     }
     Ok(Candidate { commit: None, waiting })
 }
@@ -49,10 +49,19 @@ pub fn candidate(
 /// The commits [`candidate`] would look at, newest first: first parents from `tip`, stopping
 /// (exclusive) at `stop`, at a commit without `.distro/` or after [`MAX_WALK`] commits.
 pub fn downstream(repo: &gix::Repository, tip: ObjectId, stop: &[ObjectId]) -> Result<Vec<ObjectId>, TrustError> {
-    let mut ids = Vec::new();
+    Ok(downstream_commits(repo, tip, stop)?.into_iter().map(|(id, _)| id).collect())
+}
+
+/// [`downstream`] with each commit's raw object, read once for the walk.
+pub fn downstream_commits(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    stop: &[ObjectId],
+) -> Result<Vec<(ObjectId, Vec<u8>)>, TrustError> {
+    let mut commits = Vec::new();
     let mut next = Some(tip);
     while let Some(id) = next {
-        if stop.contains(&id) || ids.len() >= MAX_WALK {
+        if stop.contains(&id) || commits.len() >= MAX_WALK {
             break;
         }
         let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
@@ -61,16 +70,22 @@ pub fn downstream(repo: &gix::Repository, tip: ObjectId, stop: &[ObjectId]) -> R
         if !distro {
             break;
         }
-        ids.push(id);
         next = commit.parent_ids().next().map(|p| p.detach());
+        commits.push((id, commit.detach().data));
     }
-    Ok(ids)
+    Ok(commits)
 }
 
 /// The first line of commit `id`'s message.
 pub fn subject(repo: &gix::Repository, id: ObjectId) -> Result<String, TrustError> {
     let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
-    let message = commit.message_raw_sloppy();
+    Ok(subject_of(&commit.data))
+}
+
+/// The first line of the message of a raw commit object (what follows the first blank line),
+/// without trailing whitespace.
+pub fn subject_of(raw_commit: &[u8]) -> String {
+    let message = raw_commit.windows(2).position(|w| w == b"\n\n").map_or(&[][..], |pos| &raw_commit[pos + 2..]);
     let first = message.split(|b| *b == b'\n').next().unwrap_or_default();
-    Ok(String::from_utf8_lossy(first).trim_end().to_owned())
+    String::from_utf8_lossy(first).trim_end().to_owned()
 }

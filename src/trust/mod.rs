@@ -7,16 +7,17 @@
 //! the newer commits that wait and why. See `docs/signatures.md`.
 
 mod candidate;
+mod dearmor;
 mod payload;
 mod policy;
 mod verdict;
 mod verify;
 
-pub use candidate::{candidate, downstream, subject, Candidate, Waiting, MAX_WALK};
+pub use candidate::{candidate, downstream, downstream_commits, subject, subject_of, Candidate, Waiting, MAX_WALK};
 pub use payload::signed_payload;
 pub use policy::Policy;
 pub use verdict::Verdict;
-pub use verify::{verify_commit, verify_signature};
+pub use verify::{read_commit, verify_commit, verify_raw_commit, verify_signature};
 
 /// A policy or commit that cannot be read. A commit whose signature is bad is not an error
 /// but a [`Verdict`].

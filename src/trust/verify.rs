@@ -6,11 +6,12 @@
 //! and signing-capable then, check the signature over the payload, and finally that the
 //! certificate is a listed signer. Each failure is its own [`Verdict`].
 
+use super::dearmor::dearmor_signature;
 use super::{signed_payload, Policy, TrustError, Verdict};
 use openpgp::cert::amalgamation::{ValidAmalgamation, ValidateAmalgamation};
 use openpgp::cert::prelude::{ErasedKeyAmalgamation, ValidErasedKeyAmalgamation};
 use openpgp::packet::{key, Signature};
-use openpgp::parse::Parse;
+use openpgp::parse::{Dearmor, PacketParserBuilder, PacketParserResult, Parse};
 use openpgp::policy::{HashAlgoSecurity, Policy as _, StandardPolicy};
 use openpgp::types::RevocationStatus;
 use openpgp::{Packet, PacketPile};
@@ -23,6 +24,12 @@ static STANDARD: StandardPolicy<'static> = StandardPolicy::new();
 
 /// The verdict on the signature of commit `id`. Errors only when the object cannot be read.
 pub fn verify_commit(repo: &gix::Repository, id: gix::ObjectId, policy: &Policy) -> Result<Verdict, TrustError> {
+    let object = read_commit(repo, id)?;
+    Ok(verify_raw_commit(&object.data, policy))
+}
+
+/// The raw object of commit `id` (without the `commit <size>\0` prefix).
+pub fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<gix::Object<'_>, TrustError> {
     let object = repo
         .find_object(id)
         .map_err(|e| TrustError::Git { what: format!("reading commit {id}"), message: e.to_string() })?;
@@ -32,10 +39,15 @@ pub fn verify_commit(repo: &gix::Repository, id: gix::ObjectId, policy: &Policy)
             message: format!("a {}, not a commit", object.kind),
         });
     }
-    Ok(match signed_payload(&object.data) {
+    Ok(object)
+}
+
+/// The verdict on the signature of a raw commit object, as [`read_commit`] returns it.
+pub fn verify_raw_commit(raw_commit: &[u8], policy: &Policy) -> Verdict {
+    match signed_payload(raw_commit) {
         None => Verdict::Unsigned,
         Some((signature, payload)) => verify_signature(&signature, &payload, policy),
-    })
+    }
 }
 
 /// The verdict on a detached `signature` (as in a `gpgsig` header) over `payload`. With
@@ -65,6 +77,9 @@ pub fn verify_signature(signature: &[u8], payload: &[u8], policy: &Policy) -> Ve
 
 /// The signature packets of an armored (or binary) detached signature.
 fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
+    if let Some(signatures) = dearmor_signature(bytes).and_then(|binary| parse_binary_signatures(&binary)) {
+        return Ok(signatures);
+    }
     let pile = PacketPile::from_bytes(bytes).map_err(|e| error_text(&e))?;
     let mut signatures = Vec::new();
     for packet in pile.into_children() {
@@ -75,6 +90,23 @@ fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
         }
     }
     Ok(signatures)
+}
+
+/// The fast path of [`parse_signatures`]: binary packets that are all good signature
+/// packets, parsed one after the other as [`PacketPile`] would. `None` for anything else
+/// (an error, another packet, no packet), which the slow path then reports in its words.
+fn parse_binary_signatures(binary: &[u8]) -> Option<Vec<Signature>> {
+    let mut next = PacketParserBuilder::from_bytes(binary).ok()?.dearmor(Dearmor::Disabled).build().ok()?;
+    let mut signatures = Vec::new();
+    while let PacketParserResult::Some(parser) = next {
+        let (packet, rest) = parser.next().ok()?;
+        let Packet::Signature(sig) = packet else {
+            return None;
+        };
+        signatures.push(sig);
+        next = rest;
+    }
+    (!signatures.is_empty()).then_some(signatures)
 }
 
 /// The verdict on one signature packet.

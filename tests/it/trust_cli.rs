@@ -139,3 +139,31 @@ fn help_has_examples_and_exit_status() {
     assert!(help.contains("git distgit verify v1.2..main --policy"), "{help}");
     assert!(help.contains("Exit status: 0 when the newest commit checked has a trusted signature"), "{help}");
 }
+
+#[test]
+fn many_commits_are_reported_newest_first_whatever_the_threads() {
+    // Enough commits for `verify` to share them among threads: every third is unsigned, so
+    // any reordering of the shares shows in the verdicts as well as the ids.
+    let alice = make_key("Alice <alice@example.org>");
+    let repo = Repo::init();
+    write_trust(&repo, &[&alice], &[&alice]);
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        repo.write("n", format!("{i}\n"));
+        let message = format!("Change {i}");
+        ids.push(if i % 3 == 0 { repo.commit(&message) } else { signed_commit(&repo, &message, &alice) });
+    }
+    let json: serde_json::Value = serde_json::from_slice(&repo.distgit(&["verify", "--json"]).stdout).unwrap();
+    let commits = json["commits"].as_array().unwrap();
+    let listed: Vec<(&str, &str, &str)> = commits
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["subject"].as_str().unwrap(), c["verdict"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(String, String, &str)> = (0..60)
+        .rev()
+        .map(|i| (ids[i].clone(), format!("Change {i}"), if i % 3 == 0 { "unsigned" } else { "trusted" }))
+        .collect();
+    let expected: Vec<(&str, &str, &str)> = expected.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), *c)).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(json["candidate"], ids[59].as_str());
+}

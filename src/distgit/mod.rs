@@ -26,6 +26,19 @@ pub const FROM_SOURCE_GIT: &str = "From-source-git-commit";
 /// The trailer naming the dist-git commit a source-git commit was made from (Packit's).
 pub const FROM_DIST_GIT: &str = "From-dist-git-commit";
 
+/// Environment variables holding secrets (or naming them) that the tool reads; commands the
+/// user configures (build, notify) run without them.
+pub const SECRET_ENV: &[&str] =
+    &[credentials::PASSWORD_ENV, crate::lookaside::TOKEN_ENV, signing::PASSPHRASE_ENV, signing::KEY_ENV];
+
+/// `cmd` without the variables of [`SECRET_ENV`].
+pub fn without_secrets(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for var in SECRET_ENV {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// Why the dist-git side could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum DistGitError {

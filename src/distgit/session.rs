@@ -90,10 +90,10 @@ pub struct Built<'a> {
 }
 
 /// Runs `distgit.buildCommand` with `sh -c` (env `DISTGIT_URL`, `DISTGIT_PACKAGE`,
-/// `DISTGIT_BRANCH`, `DISTGIT_COMMIT`; output to ours); its failure is reported on stderr,
+/// `DISTGIT_BRANCH`, `DISTGIT_COMMIT`; output to ours; none of our secrets); its failure is reported on stderr,
 /// never undoes the push.
 pub fn run_build_command(command: &str, pushed: &Built<'_>) {
-    let status = std::process::Command::new("sh")
+    let status = super::without_secrets(&mut std::process::Command::new("sh"))
         .args(["-c", command])
         .env("DISTGIT_URL", pushed.url)
         .env("DISTGIT_PACKAGE", pushed.package)

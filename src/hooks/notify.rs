@@ -109,7 +109,7 @@ impl Notifier {
 
 /// Runs the notify command with the event text on stdin.
 fn run_command(command: &str, event: &Event) -> Result<(), String> {
-    let mut child = Command::new("sh")
+    let mut child = crate::distgit::without_secrets(&mut Command::new("sh"))
         .args(["-c", command])
         .env("DISTGIT_EVENT", event.event.as_str())
         .env("DISTGIT_BRANCH", &event.branch)

@@ -59,9 +59,18 @@ fn atomic_push_applies_all_or_nothing() {
 fn build_command_failure_is_reported_and_the_push_stands() {
     let repo = hello_package();
     let dist = dist_git(&repo);
-    repo.git(&["config", "distgit.buildCommand", "echo building $DISTGIT_PACKAGE $DISTGIT_BRANCH >&2; exit 3"]);
-    let stderr = push_ok(&repo, &["push", &url(&dist), "HEAD:rawhide"]);
-    assert!(stderr.contains("building hello rawhide"), "{stderr}");
+    let command = "echo building $DISTGIT_PACKAGE $DISTGIT_BRANCH >&2; env | grep -c s3cret >&2; exit 3";
+    repo.git(&["config", "distgit.buildCommand", command]);
+    // Secrets the tool reads from the environment do not reach the build command.
+    let out = git_cmd_with_helper(&repo, &["push", &url(&dist), "HEAD:rawhide"])
+        .env("DISTGIT_SIGNING_PASSPHRASE", "s3cret-passphrase")
+        .env("DISTGIT_LOOKASIDE_TOKEN", "s3cret-token")
+        .env("DISTGIT_HTTP_PASSWORD", "s3cret-password")
+        .output()
+        .expect("git push");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("building hello rawhide\n0\n"), "{stderr}");
     assert!(
         stderr.contains("build command") && stderr.contains("failed") && stderr.contains("the push stands"),
         "{stderr}"

@@ -30,6 +30,9 @@ pub struct Gate {
     /// The commit to sync: the newest trusted one (the tip when there is no policy, or when
     /// the tip is the commit last synced); `None`: nothing may be synced.
     pub candidate: Option<ObjectId>,
+    /// The candidate's verdict under the policy (`None` without a policy). When the tip is the
+    /// commit last synced it is the candidate whatever its verdict, which is given here.
+    pub candidate_verdict: Option<trust::Verdict>,
     /// Commits newer than the candidate (all walked commits when there is none), newest
     /// first, each with its verdict.
     pub waiting: Vec<Waiting>,
@@ -66,15 +69,23 @@ pub fn gate(
 ) -> Result<Gate, GateError> {
     let (policy, origin) = match policy(source, cache_repo, state, tip)? {
         Some(found) => found,
-        None => return Ok(Gate { origin: PolicyOrigin::None, candidate: Some(tip), waiting: Vec::new() }),
+        None => {
+            return Ok(Gate {
+                origin: PolicyOrigin::None,
+                candidate: Some(tip),
+                candidate_verdict: None,
+                waiting: Vec::new(),
+            })
+        }
     };
     let synced = state.synced_source_commit().and_then(|id| ObjectId::from_hex(id.as_bytes()).ok());
     if synced == Some(tip) {
-        return Ok(Gate { origin, candidate: Some(tip), waiting: Vec::new() });
+        let verdict = trust::verify_commit(source, tip, &policy).map_err(GateError::Walk)?;
+        return Ok(Gate { origin, candidate: Some(tip), candidate_verdict: Some(verdict), waiting: Vec::new() });
     }
     let stop: Vec<ObjectId> = synced.into_iter().collect();
     let found = trust::candidate(source, tip, &stop, &policy).map_err(GateError::Walk)?;
-    Ok(Gate { origin, candidate: found.commit, waiting: found.waiting })
+    Ok(Gate { origin, candidate: found.commit, candidate_verdict: found.verdict, waiting: found.waiting })
 }
 
 /// The policy and where it came from, in the order of the module docs.

@@ -5,7 +5,7 @@ use super::dist::DistView;
 use super::{CommitLine, Problems};
 use crate::distgit::gate::{self, Gate, PolicyOrigin};
 use crate::distgit::meter::{Meter, MeterState, RateLimit};
-use crate::trust::{self, Verdict};
+use crate::trust::Verdict;
 use gix::ObjectId;
 use serde::Serialize;
 use std::time::SystemTime;
@@ -73,23 +73,19 @@ pub(super) fn trust(
             return (None, None);
         }
     };
-    let signature = tip_verdict(repo, dist, tip, &gate).map_err(|e| problems.push(e)).ok().flatten();
+    let signature = tip_verdict(tip, &gate);
     (signature.map(Signature::from), Some(state(&gate)))
 }
 
-/// The tip's verdict: from the gate's walk when the tip waits, else checked here.
-fn tip_verdict(repo: &gix::Repository, dist: &DistView, tip: ObjectId, gate: &Gate) -> Result<Option<Verdict>, String> {
+/// The tip's verdict, as the gate found it: the newest waiting commit, or the candidate.
+fn tip_verdict(tip: ObjectId, gate: &Gate) -> Option<Verdict> {
     if gate.origin == PolicyOrigin::None {
-        return Ok(None);
+        return None;
     }
-    if let Some(w) = gate.waiting.first().filter(|w| w.id == tip) {
-        return Ok(Some(w.verdict.clone()));
+    match gate.waiting.first() {
+        Some(w) if w.id == tip => Some(w.verdict.clone()),
+        _ => gate.candidate_verdict.clone().filter(|_| gate.candidate == Some(tip)),
     }
-    let message = |e: &dyn std::fmt::Display| format!("checking the signature of {tip}: {e}");
-    let Some((policy, _)) = gate::policy(repo, &dist.repo, &dist.state, tip).map_err(|e| message(&e))? else {
-        return Ok(None);
-    };
-    trust::verify_commit(repo, tip, &policy).map(Some).map_err(|e| message(&e))
 }
 
 fn state(gate: &Gate) -> TrustState {

@@ -21,6 +21,8 @@ pub struct Waiting {
 pub struct Candidate {
     /// The newest commit with a trusted signature; `None` when the walk found none.
     pub commit: Option<ObjectId>,
+    /// The candidate's (trusted) verdict: who signed it.
+    pub verdict: Option<Verdict>,
     /// The commits newer than the candidate (all walked commits when there is none), newest first.
     pub waiting: Vec<Waiting>,
 }
@@ -39,11 +41,11 @@ pub fn candidate(
     for (id, raw) in downstream_commits(repo, tip, stop)? {
         let verdict = verify_raw_commit(&raw, policy);
         if verdict.is_trusted() {
-            return Ok(Candidate { commit: Some(id), waiting });
+            return Ok(Candidate { commit: Some(id), verdict: Some(verdict), waiting });
         }
         waiting.push(Waiting { id, subject: subject_of(&raw), verdict });
     }
-    Ok(Candidate { commit: None, waiting })
+    Ok(Candidate { commit: None, verdict: None, waiting })
 }
 
 /// The commits [`candidate`] would look at, newest first: first parents from `tip`, stopping

@@ -160,7 +160,7 @@ fn select(repo: &gix::Repository, range: Option<&str>) -> anyhow::Result<(Object
             Some((a, b)) => {
                 let base = resolve(repo, if a.is_empty() { "HEAD" } else { a })?;
                 let tip = resolve(repo, if b.is_empty() { "HEAD" } else { b })?;
-                Ok((tip, first_parents(repo, tip, base)?))
+                Ok((tip, trust::first_parents(repo, tip, |id, _| Ok(id == base))?))
             }
             None => {
                 let id = resolve(repo, range)?;
@@ -176,18 +176,6 @@ fn resolve(repo: &gix::Repository, rev: &str) -> anyhow::Result<ObjectId> {
     let id = repo.rev_parse_single(rev).with_context(|| format!("unknown revision `{rev}`"))?;
     let commit = id.object()?.peel_to_commit().with_context(|| format!("`{rev}` is not a commit"))?;
     Ok(commit.id)
-}
-
-/// First parents from `tip` down to, not including, `base` (at most [`trust::MAX_WALK`]).
-fn first_parents(repo: &gix::Repository, tip: ObjectId, base: ObjectId) -> anyhow::Result<Vec<RawCommit>> {
-    let mut commits = Vec::new();
-    let mut next = Some(tip);
-    while let Some(id) = next.filter(|id| *id != base && commits.len() < trust::MAX_WALK) {
-        let commit = repo.find_commit(id).with_context(|| format!("reading commit {id}"))?;
-        next = commit.parent_ids().next().map(|p| p.detach());
-        commits.push((id, commit.detach().data));
-    }
-    Ok(commits)
 }
 
 /// The policy for checking commits up to `tip`, in the order the sync uses: `--policy FILE`;

@@ -3,6 +3,7 @@
 
 use super::cache::Cache;
 use super::commit::{self, Identity, Synced};
+use super::lockfile::LockFile;
 use super::push::{self, PushReport, PushRequest, RefStatus};
 use super::signing::Signer;
 use super::state::{self, BranchState, HumanCommit};
@@ -232,15 +233,14 @@ fn render_onto(
 /// Where `git format-patch` writes, kept in the dist-git cache from one push to the next: git
 /// then rewrites the previous push's files in place rather than creating every file anew
 /// (creating hundreds of files is a good part of format-patch's time on some file systems).
-/// One push at a time holds it, through a lock file; the others use a temporary directory.
+/// One push at a time holds it, through a [`LockFile`]; the others use a temporary directory.
 struct PatchDir {
     dir: PathBuf,
-    lock: PathBuf,
+    _lock: LockFile,
 }
 
 impl PatchDir {
-    /// A lock older than this was left by a push that died; it is removed (and the directory
-    /// not used this time).
+    /// A lock older than this (or whose process is gone) was left by a push that died.
     const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
 
     /// Takes the cache's patch directory, or `None` when another push holds it (or it cannot
@@ -248,16 +248,9 @@ impl PatchDir {
     fn acquire(cache: &Cache) -> Option<PatchDir> {
         let dir = cache.repo.git_dir().join("format-patch");
         let lock = cache.repo.git_dir().join("format-patch.lock");
-        if std::fs::File::create_new(&lock).is_err() {
-            let age = std::fs::metadata(&lock).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-            if age.is_some_and(|age| age > Self::STALE) {
-                let _ = std::fs::remove_file(&lock);
-            }
-            return None;
-        }
-        let patch_dir = PatchDir { dir, lock };
-        std::fs::create_dir_all(&patch_dir.dir).ok()?;
-        Some(patch_dir)
+        let lock = LockFile::acquire(&lock, std::time::Duration::ZERO, Self::STALE).ok()?;
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(PatchDir { dir, _lock: lock })
     }
 
     /// Removes the files this run's format-patch did not write (best effort).
@@ -268,12 +261,6 @@ impl PatchDir {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-    }
-}
-
-impl Drop for PatchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.lock);
     }
 }
 

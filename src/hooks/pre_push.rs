@@ -126,13 +126,13 @@ impl<'r> Checker<'r> {
             Some(given) => {
                 let template = settings::read(repo).url_template;
                 match address::resolve(given, template.as_deref()) {
-                    Ok(address) => Target::Direct { cache: existing_cache(repo, &address.url) },
+                    Ok(address) => Target::Direct { cache: Cache::open_existing(repo.common_dir(), &address.url) },
                     Err(e) => Target::Broken(format!("{url}: {e}")),
                 }
             }
             None => match tracking::read(repo) {
                 Ok(tracking) => {
-                    let cache = existing_cache(repo, &tracking.address.url);
+                    let cache = Cache::open_existing(repo.common_dir(), &tracking.address.url);
                     Target::Tracked { tracking, cache }
                 }
                 Err(TrackingError::NotConfigured) => Target::Untracked,
@@ -221,11 +221,6 @@ fn policy_used(origin: PolicyOrigin, dist_branch: &str) -> String {
         ),
         PolicyOrigin::None => "policy used: none".to_owned(),
     }
-}
-
-/// The dist-git cache for `url` when a push or fetch made one (never created here).
-fn existing_cache(repo: &gix::Repository, url: &str) -> Option<Cache> {
-    Cache::open_existing(repo.common_dir(), url)
 }
 
 #[cfg(test)]

@@ -60,28 +60,33 @@ pub fn downstream_commits(
     tip: ObjectId,
     stop: &[ObjectId],
 ) -> Result<Vec<(ObjectId, Vec<u8>)>, TrustError> {
+    first_parents(repo, tip, |id, commit| {
+        if stop.contains(&id) {
+            return Ok(true);
+        }
+        let tree = commit.tree().map_err(TrustError::git(format!("reading the tree of {id}")))?;
+        Ok(!tree.find_entry(".distro").is_some_and(|e| e.mode().is_tree()))
+    })
+}
+
+/// First parents from `tip`, newest first, each with its raw object, up to (not including)
+/// the first commit `stop_at` accepts, or [`MAX_WALK`] commits.
+pub fn first_parents(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    mut stop_at: impl FnMut(ObjectId, &gix::Commit<'_>) -> Result<bool, TrustError>,
+) -> Result<Vec<(ObjectId, Vec<u8>)>, TrustError> {
     let mut commits = Vec::new();
     let mut next = Some(tip);
-    while let Some(id) = next {
-        if stop.contains(&id) || commits.len() >= MAX_WALK {
-            break;
-        }
+    while let Some(id) = next.filter(|_| commits.len() < MAX_WALK) {
         let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
-        let tree = commit.tree().map_err(TrustError::git(format!("reading the tree of {id}")))?;
-        let distro = tree.find_entry(".distro").is_some_and(|e| e.mode().is_tree());
-        if !distro {
+        if stop_at(id, &commit)? {
             break;
         }
         next = commit.parent_ids().next().map(|p| p.detach());
         commits.push((id, commit.detach().data));
     }
     Ok(commits)
-}
-
-/// The first line of commit `id`'s message.
-pub fn subject(repo: &gix::Repository, id: ObjectId) -> Result<String, TrustError> {
-    let commit = repo.find_commit(id).map_err(TrustError::git(format!("reading commit {id}")))?;
-    Ok(subject_of(&commit.data))
 }
 
 /// The first line of the message of a raw commit object (what follows the first blank line),

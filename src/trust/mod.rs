@@ -13,7 +13,9 @@ mod policy;
 mod verdict;
 mod verify;
 
-pub use candidate::{candidate, downstream, downstream_commits, subject, subject_of, Candidate, Waiting, MAX_WALK};
+pub use candidate::{
+    candidate, downstream, downstream_commits, first_parents, subject_of, Candidate, Waiting, MAX_WALK,
+};
 pub use payload::signed_payload;
 pub use policy::Policy;
 pub use verdict::Verdict;
